@@ -282,8 +282,9 @@ def format_checks(checks: list[Check]) -> str:
 def setup_notebook(seed: int = 42, *, deep_learning: bool = True) -> dict:
     """The notebooks' setup: versions, device, seed, and the fix for any problem found.
 
-    Seeds Python, numpy and (when `deep_learning`) Keras/TensorFlow with `seed`; prints one summary line,
-    then any warnings with their fixes. In Colab it also enables the widget manager.
+    Seeds Python's and numpy's global generators and (when `deep_learning`) Keras/TensorFlow with `seed`,
+    as a safety net for third-party code: the kit itself takes `seed=` explicitly everywhere. Prints one
+    summary line, then any problems with their fixes. In Colab it also enables the widget manager.
     Returns a dict of what it found (versions, number of GPUs, seed).
     """
     import random

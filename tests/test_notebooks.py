@@ -1,0 +1,44 @@
+"""The notebooks as files: committed clean, and shaped the same way (nbval runs them; see pyproject)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+sys.path.insert(0, str(ROOT / "scripts"))
+from clean_notebooks import clean  # noqa: E402
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found under notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_clean(path):
+    text = path.read_text(encoding="utf-8")
+    cleaned = nbformat.writes(clean(nbformat.reads(text, as_version=4)))
+    assert cleaned == text, f"run: python scripts/clean_notebooks.py {path.relative_to(ROOT)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_same_shape(path):
+    nb = nbformat.read(path, as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# ")
+    for heading in ("You will learn", "Time:", "Article:"):
+        assert heading in first.source, f"the first cell must state {heading!r}"
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1, "exactly one cell tagged 'parameters'"
+    assert re.search(r'^DATASET = "', params[0].source, re.M) and re.search(
+        r"^SEED = \d+", params[0].source, re.M
+    )
+    setup = next(c for c in nb.cells if c.cell_type == "code" and "setup_notebook" in c.source)
+    assert '"google.colab" in sys.modules' in setup.source
+    last = nb.cells[-1].source
+    assert "## Exercises" in last or "Exercises" in nb.cells[-2].source
