@@ -72,6 +72,9 @@ class Recommender:
     def _predict(self, user_index: np.ndarray, item_index: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def clear_cache(self) -> None:
+        """Forget anything cached from the fitted parameters (models that cache predictions override this)."""
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "user_encoder"):
             raise RuntimeError(f"{type(self).__name__} is not fitted yet; call .fit(train) first")

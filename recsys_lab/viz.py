@@ -160,3 +160,64 @@ def metric_bars(table: pd.DataFrame, metrics: list[str], title: str = "") -> go.
         text_auto=".3f",
     )
     return fig
+
+
+def training_curves(
+    histories: dict[str, list[float]],
+    baseline: float | None = None,
+    baseline_name: str = "user+item bias",
+    metric: str = "validation RMSE",
+) -> go.Figure:
+    """One line per run (`name → value per epoch`), and the baseline to beat as a dashed line."""
+    fig = go.Figure()
+    for name, values in histories.items():
+        fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1), y=values, mode="lines+markers", name=name))
+    if baseline is not None:
+        fig.add_hline(y=baseline, line_dash="dash", annotation_text=f"{baseline_name} {baseline:.4f}")
+    fig.update_layout(template=TEMPLATE, xaxis_title="epoch", yaxis_title=metric, title=f"{metric} per epoch")
+    return fig
+
+
+def project_2d(vectors: np.ndarray) -> np.ndarray:
+    """The first two principal components of `vectors` (rows), shape `(n, 2)`; deterministic in sign."""
+    centred = vectors - vectors.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    coords = centred @ vt[:2].T
+    return coords * np.sign(coords[np.abs(coords).argmax(axis=0), [0, 1]])  # fix each axis' sign
+
+
+def embedding_map(
+    coords: np.ndarray, frame: pd.DataFrame, color: str, hover: list[str] | None = None, title: str = ""
+) -> go.Figure:
+    """Scatter of 2-D coordinates, one point per row of `frame`, coloured by its column `color`."""
+    data = frame.assign(x=coords[:, 0], y=coords[:, 1])
+    if isinstance(data[color].dtype, pd.CategoricalDtype) or data[color].dtype == object:
+        data[color] = data[color].astype(str)
+    fig = px.scatter(
+        data,
+        x="x",
+        y="y",
+        color=color,
+        hover_data=hover,
+        template=TEMPLATE,
+        title=title,
+        labels={"x": "component 1", "y": "component 2"},
+        opacity=0.75,
+    )
+    fig.update_traces(marker={"size": 5})
+    return fig
+
+
+def prediction_histograms(groups: dict[str, np.ndarray], title: str = "") -> go.Figure:
+    """Overlaid histograms of predicted ratings, one per group (e.g. rated vs unrated cells)."""
+    fig = go.Figure()
+    for name, values in groups.items():
+        fig.add_trace(go.Histogram(x=values, name=name, opacity=0.6, histnorm="probability", nbinsx=60))
+    fig.update_layout(
+        template=TEMPLATE,
+        barmode="overlay",
+        xaxis_title="predicted rating",
+        yaxis_title="share of cells",
+        title=title,
+    )
+    return fig

@@ -106,3 +106,125 @@ def data_tour_explorer(
     split_box.observe(refresh, names="value")
     refresh()
     return w.VBox([w.HBox([dataset_box, split_box]), out])
+
+
+def new_user_recommendations(
+    model, items: pd.DataFrame, ratings: dict[int, float], k: int = 10
+) -> pd.DataFrame:
+    """Top-`k` for a new user described only by `ratings` (item_id → rating), via the model's `fold_in`."""
+    if not ratings:
+        raise ValueError("rate at least one movie first")
+    top = model.fold_in(list(ratings), list(ratings.values()), k=k)
+    titles = items.set_index("item_id")["title"]
+    return top.assign(title=titles.reindex(top["item_id"]).to_numpy())[["rank", "title", "score", "item_id"]]
+
+
+def training_explorer(
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    *,
+    seed: int,
+    rating_scale: tuple[float, float],
+    baseline_rmse: float | None = None,
+    kind: str = "item",
+):
+    """Sliders for hidden units, L2, epochs and learning rate; "train" retrains AutoRec with a live curve.
+
+    The validation RMSE is redrawn after every epoch, beside the bias baseline's (dashed).
+    """
+    import ipywidgets as w
+    import keras
+
+    from recsys_lab.models.autorec import AutoRec
+    from recsys_lab.models.base import TrainConfig
+
+    hidden = w.IntSlider(500, min=20, max=1000, step=20, description="hidden units")
+    l2 = w.FloatLogSlider(1e-3, base=10, min=-5, max=-1, step=0.25, description="L2", readout_format=".1e")
+    epochs = w.IntSlider(25, min=5, max=60, description="epochs")
+    rate = w.Dropdown(options=[1e-3, 3e-3, 1e-2, 3e-2], value=3e-3, description="learning rate")
+    button = w.Button(description="train", button_style="primary")
+    out = w.Output()
+    runs: dict[str, list[float]] = {}
+
+    class LiveCurve(keras.callbacks.Callback):
+        def __init__(self, name):
+            super().__init__()
+            self.name = name
+
+        def on_epoch_end(self, epoch, logs=None):
+            runs.setdefault(self.name, []).append(logs["val_rmse"])
+            with out:
+                out.clear_output(wait=True)
+                viz.training_curves(runs, baseline=baseline_rmse).show()
+
+    def train_once(_=None):
+        name = f"h={hidden.value}, L2={l2.value:.0e}, lr={rate.value:g}"
+        runs.pop(name, None)
+        button.disabled = True
+        try:
+            AutoRec(kind, hidden_units=hidden.value, l2=l2.value).fit(
+                train,
+                rating_scale=rating_scale,
+                validation=validation,
+                callbacks=[LiveCurve(name)],
+                config=TrainConfig(epochs=epochs.value, learning_rate=rate.value, seed=seed),
+            )
+        finally:
+            button.disabled = False
+
+    button.on_click(train_once)
+    return w.VBox([w.HBox([hidden, l2]), w.HBox([epochs, rate, button]), out])
+
+
+def code_map_explorer(
+    coords,
+    frame: pd.DataFrame,
+    options: list[str],
+    *,
+    hover: list[str] | None = None,
+    title: str = "user codes",
+):
+    """A 2-D map of codes with a dropdown choosing which column of `frame` colours the points."""
+    import ipywidgets as w
+
+    color = w.Dropdown(options=options, description="colour by")
+    out = w.Output()
+
+    def draw(_=None):
+        with out:
+            out.clear_output(wait=True)
+            viz.embedding_map(
+                coords, frame, color.value, hover=hover, title=f"{title}, coloured by {color.value}"
+            ).show()
+
+    color.observe(draw, names="value")
+    draw()
+    return w.VBox([color, out])
+
+
+def new_user_widget(model, items: pd.DataFrame, choices, *, k: int = 10, slots: int = 5):
+    """Pick up to `slots` movies from `choices` (item ids) and rate them; "recommend" folds you in."""
+    import ipywidgets as w
+    from IPython.display import display
+
+    titles = items.set_index("item_id")["title"]
+    options = [("—", None)] + [(str(titles.get(i, i)), int(i)) for i in choices]
+    pickers = [w.Dropdown(options=options, value=None, layout={"width": "360px"}) for _ in range(slots)]
+    stars = [w.IntSlider(4, min=1, max=5, description="rating") for _ in range(slots)]
+    button = w.Button(description="recommend", button_style="primary")
+    out = w.Output()
+
+    def recommend(_=None):
+        ratings = {
+            p.value: float(s.value) for p, s in zip(pickers, stars, strict=True) if p.value is not None
+        }
+        with out:
+            out.clear_output(wait=True)
+            if not ratings:
+                print("Pick at least one movie and rate it.")
+                return
+            display(new_user_recommendations(model, items, ratings, k=k).round(3))
+
+    button.on_click(recommend)
+    rows = [w.HBox([p, s]) for p, s in zip(pickers, stars, strict=True)]
+    return w.VBox([*rows, button, out])

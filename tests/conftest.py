@@ -62,3 +62,11 @@ def dataset():
     from recsys_lab.synthetic import make_synthetic
 
     return make_synthetic(seed=0)
+
+
+@pytest.fixture(autouse=True)
+def _plotly_prints_instead_of_opening_a_browser(monkeypatch):
+    """Outside a kernel, fig.show() would try a web browser; in tests it prints the figure's JSON instead."""
+    import plotly.io as pio
+
+    monkeypatch.setattr(pio.renderers, "default", "json")

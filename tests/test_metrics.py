@@ -381,3 +381,18 @@ def test_sample_negatives_bad_inputs() -> None:
         sample_negatives(np.array([2]), seen, num_items=4, num_negatives=1, seed=0)
     with pytest.raises(ValueError, match="at least 1"):
         sample_negatives(np.array([1]), seen, num_items=4, num_negatives=0, seed=0)
+
+
+def test_linear_probe_r2_reference_points():
+    from recsys_lab.metrics import linear_probe_r2
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 5))
+    y = x @ rng.normal(size=(5, 3)) + 0.1 * rng.normal(size=(300, 3))
+    assert linear_probe_r2(x, y, seed=0) > 0.95
+    noise = rng.normal(size=(300, 3))
+    assert linear_probe_r2(x, noise, seed=0) < 0.05  # nothing to recover: about 0, never high
+    # by hand: ridge 0 on an exact linear relation is exact
+    assert linear_probe_r2(x, x[:, :2] * 3 + 1, seed=1, ridge=1e-9) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="as many feature rows"):
+        linear_probe_r2(x, noise[:10], seed=0)

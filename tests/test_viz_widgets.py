@@ -72,3 +72,42 @@ def test_metric_bars(world):
     table = widgets.baseline_table(world, split, k=5)
     fig = viz.metric_bars(table, ["rmse", "mae"])
     assert len(fig.data) == 3
+
+
+def test_favourite_genres_prefers_over_represented_genres():
+    import pandas as pd
+
+    from recsys_lab.data import Dataset, favourite_genres
+
+    items = pd.DataFrame(
+        {
+            "item_id": [1, 2, 3, 4],
+            "title": list("abcd"),
+            "year": [2000] * 4,
+            "genres": [["Drama"], ["Drama"], ["Drama"], ["Horror"]],
+        }
+    )
+    ratings = pd.DataFrame(
+        {
+            "user_id": [1, 1, 1, 2, 2, 3],
+            "item_id": [1, 2, 4, 1, 3, 1],
+            "rating": [5.0, 5.0, 5.0, 5.0, 4.0, 1.0],
+        }
+    )
+    fav = favourite_genres(Dataset.from_frames(ratings, items))
+    # overall shares: Drama 5/6, Horror 1/6. User 1 likes 2 dramas + 1 horror: horror share 1/3 > 1/6.
+    assert fav.to_dict() == {1: "Horror", 2: "Drama", 3: "none"}
+
+
+def test_code_map_explorer_and_projection(world):
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(50, 6)) * [5, 3, 1, 1, 1, 1]
+    coords = viz.project_2d(points)
+    assert coords.shape == (50, 2) and coords[:, 0].var() > coords[:, 1].var()
+    frame = pd.DataFrame({"user_id": range(50), "group": ["a", "b"] * 25})
+    box = widgets.code_map_explorer(coords, frame, ["group", "user_id"], hover=["user_id"])
+    box.children[0].value = "user_id"
+    fig = viz.embedding_map(coords, frame, "group")
+    assert {t.name for t in fig.data} == {"a", "b"}

@@ -1,0 +1,158 @@
+"""What every Keras model of the kit shares: training settings, and saving the whole recommender in one file.
+
+A Keras recommender is two things: the network (weights) and what it needs to be used — the id encoders,
+the items each user has seen, the training ratings some models read at prediction time. `KerasRecommender`
+keeps both in one `.keras` file: the network is a `StatefulNetwork`, whose `state` dict of numpy arrays is
+written into the archive's assets (plain `.npz`, no pickle), so loading works with `safe_mode=True`.
+
+>>> model = AutoRec(hidden_units=500).fit(train, config=TrainConfig(epochs=20, seed=42))   # doctest: +SKIP
+>>> model.save("autorec.keras"); same = AutoRec.load("autorec.keras")                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import scipy.sparse as sp
+
+from recsys_lab.baselines import Recommender
+from recsys_lab.splits import IdEncoder
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train (the architecture lives in the model's constructor).
+
+    Attributes:
+        epochs: passes over the training data.
+        batch_size: examples per gradient step.
+        learning_rate: step size of the optimizer.
+        optimizer: "adam", "sgd" or "momentum" (SGD with momentum 0.9).
+        seed: seeds Keras (weights, dropout, shuffling); the same seed gives the same model on CPU.
+        verbose: passed to `keras.Model.fit`.
+    """
+
+    epochs: int = 20
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    optimizer: str = "adam"
+    seed: int = 42
+    verbose: int = 0
+
+    def __post_init__(self):
+        if self.epochs < 1 or self.batch_size < 1 or not self.learning_rate > 0:
+            raise ValueError(f"epochs and batch_size must be >= 1 and learning_rate > 0; got {self}")
+        if self.optimizer not in ("adam", "sgd", "momentum"):
+            raise ValueError(f"optimizer must be 'adam', 'sgd' or 'momentum'; got {self.optimizer!r}")
+
+    def make_optimizer(self) -> keras.optimizers.Optimizer:
+        if self.optimizer == "adam":
+            return keras.optimizers.Adam(self.learning_rate)
+        return keras.optimizers.SGD(self.learning_rate, momentum=0.9 if self.optimizer == "momentum" else 0.0)
+
+
+class StatefulNetwork(keras.Model):
+    """A Keras model that also carries numpy arrays (`self.state`) inside its `.keras` file."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.state: dict[str, np.ndarray] = {}
+
+    def save_assets(self, dir_path):
+        np.savez(os.path.join(dir_path, "recommender_state.npz"), **self.state)
+
+    def load_assets(self, dir_path):
+        with np.load(os.path.join(dir_path, "recommender_state.npz"), allow_pickle=False) as f:
+            self.state = {name: f[name] for name in f.files}
+
+
+class KerasRecommender(Recommender):
+    """A `Recommender` whose model is a `StatefulNetwork`; adds `save` and `load`.
+
+    Subclasses set `self.network` in `_fit`, and may extend `_state` / `_restore` with their own arrays.
+    """
+
+    network: StatefulNetwork
+
+    def _state(self) -> dict[str, np.ndarray]:
+        seen = self.seen.tocsr()
+        return {
+            "user_ids": self.user_encoder.ids,
+            "item_ids": self.item_encoder.ids,
+            "seen_indptr": seen.indptr,
+            "seen_indices": seen.indices,
+            "global_mean": np.array(self.global_mean),
+            "rating_scale": np.array(self.rating_scale, dtype=np.float64),
+        }
+
+    def _restore(self, state: dict[str, np.ndarray]) -> None:
+        self.user_encoder = IdEncoder(state["user_ids"], "user_id")
+        self.item_encoder = IdEncoder(state["item_ids"], "item_id")
+        shape = (len(self.user_encoder), len(self.item_encoder))
+        indices = state["seen_indices"]
+        self.seen = sp.csr_matrix((np.ones(len(indices), bool), indices, state["seen_indptr"]), shape=shape)
+        self.global_mean = float(state["global_mean"])
+        self.rating_scale = tuple(float(v) for v in state["rating_scale"])
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the fitted recommender to one `.keras` file (network, encoders, training state)."""
+        self._check_fitted()
+        path = Path(path)
+        if path.suffix != ".keras":
+            raise ValueError(f"save to a file ending in .keras (the Keras 3 format); got {path.name!r}")
+        self.network.state = self._state()
+        self.network.save(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> KerasRecommender:
+        """Load a recommender saved by `save`, with Keras' `safe_mode` on (no arbitrary code runs)."""
+        network = keras.saving.load_model(path, safe_mode=True)
+        if not isinstance(network, StatefulNetwork) or not network.state:
+            raise ValueError(f"{path} does not hold a recsys_lab recommender saved with .save()")
+        model = cls.__new__(cls)
+        model.network = network
+        model._restore(network.state)
+        return model
+
+
+def sparse_row_batches(matrix: sp.csr_matrix, batch_size: int, seed: int):
+    """A tf.data pipeline of (rows, rows) batches cut from a sparse matrix, densified one batch at a time.
+
+    Memory grows with the batch (batch_size × width floats), not with the whole matrix; rows are reshuffled
+    every epoch with a seeded order.
+    """
+    import tensorflow as tf
+
+    coo = matrix.tocoo()
+    rows = tf.sparse.reorder(
+        tf.SparseTensor(np.c_[coo.row, coo.col].astype(np.int64), coo.data.astype(np.float32), matrix.shape)
+    )
+    return (
+        tf.data.Dataset.from_tensor_slices(rows)
+        .shuffle(matrix.shape[0], seed=seed, reshuffle_each_iteration=True)
+        .batch(batch_size)
+        .map(lambda batch: (tf.sparse.to_dense(batch),) * 2)  # (batch, width) dense, only now
+        .prefetch(2)
+    )
+
+
+class ValidationRMSE(keras.callbacks.Callback):
+    """After each epoch, the RMSE on a validation ratings table, logged as `val_rmse`."""
+
+    def __init__(self, model: Recommender, validation):
+        super().__init__()
+        self.recommender, self.validation = model, validation
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.recommender.clear_cache()
+        pred = self.recommender.predict(
+            self.validation["user_id"].to_numpy(), self.validation["item_id"].to_numpy()
+        )
+        error = pred - self.validation["rating"].to_numpy(np.float64)
+        if logs is not None:
+            logs["val_rmse"] = float(np.sqrt(np.mean(error**2)))
