@@ -16,15 +16,15 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
 
-from recsys_lab import splits  # noqa: E402
-from recsys_lab.datasets import load_dataset  # noqa: E402
-from recsys_lab.models.autorec import AutoRec  # noqa: E402
-from recsys_lab.models.base import TrainConfig  # noqa: E402
+from recsys_lab import splits
+from recsys_lab.datasets import load_dataset
+from recsys_lab.models.autorec import AutoRec
+from recsys_lab.models.base import TrainConfig
 
 
 class EpochTimer(keras.callbacks.Callback):
