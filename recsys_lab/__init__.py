@@ -35,12 +35,16 @@ _SUBMODULES = {
     "datasets",
     "env",
     "evaluation",
+    "features",
     "metrics",
     "movielens",
+    "retrieval",
     "splits",
     "synthetic",
     "viz",
+    "viz_embeddings",
     "widgets",
+    "widgets_embeddings",
 }
 
 __all__ = [  # noqa: RUF022 -- grouped: functions and classes, then submodules
@@ -59,12 +63,16 @@ __all__ = [  # noqa: RUF022 -- grouped: functions and classes, then submodules
     "datasets",
     "env",
     "evaluation",
+    "features",
     "metrics",
     "movielens",
+    "retrieval",
     "splits",
     "synthetic",
     "viz",
+    "viz_embeddings",
     "widgets",
+    "widgets_embeddings",
 ]
 
 if TYPE_CHECKING:

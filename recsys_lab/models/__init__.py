@@ -3,6 +3,9 @@
 Importing this package imports TensorFlow (through Keras); `recsys_lab` itself does not.
 """
 
+from recsys_lab.models.autorec import AutoRec
 from recsys_lab.models.base import KerasRecommender, StatefulNetwork, TrainConfig
+from recsys_lab.models.mf import BiasedMF
+from recsys_lab.models.two_tower import TwoTower
 
-__all__ = ["KerasRecommender", "StatefulNetwork", "TrainConfig"]
+__all__ = ["AutoRec", "BiasedMF", "KerasRecommender", "StatefulNetwork", "TrainConfig", "TwoTower"]
