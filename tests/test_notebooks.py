@@ -42,3 +42,13 @@ def test_same_shape(path):
     assert '"google.colab" in sys.modules' in setup.source
     last = nb.cells[-1].source
     assert "## Exercises" in last or "Exercises" in nb.cells[-2].source
+
+
+def test_setup_cell_is_identical_in_every_notebook():
+    setups = {
+        path.name: next(
+            c.source for c in nbformat.read(path, as_version=4).cells if "setup_notebook" in c.source
+        )
+        for path in NOTEBOOKS
+    }
+    assert len(set(setups.values())) == 1, f"setup cells differ: {sorted(setups)}"
