@@ -178,12 +178,20 @@ def training_curves(
     return fig
 
 
-def project_2d(vectors: np.ndarray) -> np.ndarray:
-    """The first two principal components of `vectors` (rows), shape `(n, 2)`; deterministic in sign."""
-    centred = vectors - vectors.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    coords = centred @ vt[:2].T
-    return coords * np.sign(coords[np.abs(coords).argmax(axis=0), [0, 1]])  # fix each axis' sign
+def pca_2d(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first two principal components of centred `vectors`: `(coordinates (n, 2), explained share (2,))`.
+
+    x − mean = U S Vᵀ (SVD); coordinates are the first two columns of U S, and component j explains
+    S_j² / Σ S² of the variance.
+    """
+    x = np.asarray(vectors, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2:
+        raise ValueError(f"need at least 2 vectors of at least 2 dimensions; got shape {x.shape}")
+    x = x - x.mean(axis=0)
+    u, s, _ = np.linalg.svd(x, full_matrices=False)
+    coords = u[:, :2] * s[:2]
+    signs = np.where(coords[np.abs(coords).argmax(axis=0), [0, 1]] < 0, -1.0, 1.0)  # a fixed orientation
+    return coords * signs, s[:2] ** 2 / np.sum(s**2)
 
 
 def embedding_map(

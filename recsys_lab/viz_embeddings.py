@@ -14,7 +14,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 from scipy import stats
 
-TEMPLATE = "plotly_white"
+from recsys_lab.viz import TEMPLATE, pca_2d  # one PCA and one look for the whole kit
 
 
 def norm_popularity_correlation(item_vectors: np.ndarray, counts: np.ndarray) -> float:
@@ -51,22 +51,6 @@ def norm_vs_popularity(
         yaxis_title="‖item vector‖",
     )
     return fig
-
-
-def pca_2d(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The first two principal components of centred `vectors`: `(coordinates (n, 2), explained share (2,))`.
-
-    x − mean = U S Vᵀ (SVD); coordinates are the first two columns of U S, and component j explains
-    S_j² / Σ S² of the variance.
-    """
-    x = np.asarray(vectors, dtype=np.float64)
-    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2:
-        raise ValueError(f"need at least 2 vectors of at least 2 dimensions; got shape {x.shape}")
-    x = x - x.mean(axis=0)
-    u, s, _ = np.linalg.svd(x, full_matrices=False)
-    coords = u[:, :2] * s[:2]
-    signs = np.where(coords[np.abs(coords).argmax(axis=0), [0, 1]] < 0, -1.0, 1.0)  # a fixed orientation
-    return coords * signs, s[:2] ** 2 / np.sum(s**2)
 
 
 def specific_genre(genres: Sequence[Sequence[str]], max_labels: int = 8) -> np.ndarray:

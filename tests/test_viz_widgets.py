@@ -104,7 +104,7 @@ def test_code_map_explorer_and_projection(world):
 
     rng = np.random.default_rng(0)
     points = rng.normal(size=(50, 6)) * [5, 3, 1, 1, 1, 1]
-    coords = viz.project_2d(points)
+    coords, _ = viz.pca_2d(points)
     assert coords.shape == (50, 2) and coords[:, 0].var() > coords[:, 1].var()
     frame = pd.DataFrame({"user_id": range(50), "group": ["a", "b"] * 25})
     box = widgets.code_map_explorer(coords, frame, ["group", "user_id"], hover=["user_id"])
