@@ -28,7 +28,6 @@ from recsys_lab.models.base import (
     KerasRecommender,
     StatefulNetwork,
     TrainConfig,
-    ValidationRMSE,
     sparse_row_batches,
 )
 
@@ -133,21 +132,20 @@ class AutoRec(KerasRecommender):
             dropout=self.dropout,
             seed=self.config.seed,
         )
-        self.network.compile(
-            optimizer=self.config.make_optimizer(), loss=masked_mse if self.masked else "mse"
-        )
-        callbacks = list(self._callbacks)
-        if self._validation is not None:
-            callbacks.insert(0, ValidationRMSE(self, self._validation))
-        history = self.network.fit(
+        self._train(
             sparse_row_batches(self.rows, self.config.batch_size, self.config.seed),
-            epochs=self.config.epochs,
-            verbose=self.config.verbose,
-            callbacks=callbacks,
-            shuffle=False,
-        )  # the pipeline shuffles, seeded
-        self.history = history.history
-        self._reconstruction = None
+            loss=masked_mse if self.masked else "mse",
+            shuffle=False,  # the pipeline shuffles, seeded
+        )
+
+    def _batched(self, layer, rows, batch_size: int) -> np.ndarray:
+        """`layer` applied to sparse `rows`, densified `batch_size` rows at a time."""
+        return np.vstack(
+            [
+                ops.convert_to_numpy(layer(rows[s : s + batch_size].toarray()))
+                for s in range(0, rows.shape[0], batch_size)
+            ]
+        )
 
     def reconstruct(self, rows: sp.csr_matrix | np.ndarray, batch_size: int = 1024) -> np.ndarray:
         """x̂ for rating rows (items × users for I-AutoRec, users × items for U-AutoRec), batch by batch."""
@@ -157,25 +155,15 @@ class AutoRec(KerasRecommender):
                 f"each row must have {self.rows.shape[1]} entries (one per "
                 f"{'user' if self.kind == 'item' else 'item'} in training); got {rows.shape[1]}"
             )
-        return np.vstack(
-            [
-                ops.convert_to_numpy(self.network(rows[s : s + batch_size].toarray()))
-                for s in range(0, rows.shape[0], batch_size)
-            ]
-        )
+        return self._batched(self.network, rows, batch_size)
 
-    def encode(self, rows: sp.csr_matrix | np.ndarray | None = None) -> np.ndarray:
+    def encode(self, rows: sp.csr_matrix | np.ndarray | None = None, batch_size: int = 1024) -> np.ndarray:
         """The hidden code h of each row: the item's (I-AutoRec) or user's (U-AutoRec) interest vector.
 
         With no argument, the codes of all training rows, shape `(num_items or num_users, hidden_units)`.
         """
         rows = self.rows if rows is None else sp.csr_matrix(rows)
-        return np.vstack(
-            [
-                ops.convert_to_numpy(self.network.encoder(rows[s : s + 1024].toarray()))
-                for s in range(0, rows.shape[0], 1024)
-            ]
-        )
+        return self._batched(self.network.encoder, rows, batch_size)
 
     def clear_cache(self) -> None:
         """Forget cached predictions (the network changed)."""
@@ -261,4 +249,4 @@ class AutoRec(KerasRecommender):
         self.fallback = BiasBaseline()
         self.fallback.global_mean, self.fallback.user_bias = self.global_mean, state["bias_user_bias"]
         self.fallback.item_bias = state["bias_item_bias"]
-        self._reconstruction = None
+        self.clear_cache()

@@ -98,6 +98,22 @@ class KerasRecommender(Recommender):
         self.global_mean = float(state["global_mean"])
         self.rating_scale = tuple(float(v) for v in state["rating_scale"])
 
+    def _train(self, *data, loss=None, **fit_kwargs) -> None:
+        """Compile `self.network` with the config's optimizer and `loss`, fit it on `data`, keep the history.
+
+        A `validation` ratings table given to `fit` is scored after every epoch and logged as `val_rmse`;
+        `callbacks` given to `fit` run after it. Cached predictions are cleared at the end.
+        """
+        self.network.compile(optimizer=self.config.make_optimizer(), loss=loss)
+        callbacks = list(self._callbacks)
+        if getattr(self, "_validation", None) is not None:
+            callbacks.insert(0, ValidationRMSE(self, self._validation))
+        history = self.network.fit(
+            *data, epochs=self.config.epochs, verbose=self.config.verbose, callbacks=callbacks, **fit_kwargs
+        )
+        self.history = history.history
+        self.clear_cache()
+
     def save(self, path: str | os.PathLike) -> Path:
         """Write the fitted recommender to one `.keras` file (network, encoders, training state)."""
         self._check_fitted()

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from recsys_lab.models.base import KerasRecommender, StatefulNetwork, TrainConfig, ValidationRMSE
+from recsys_lab.models.base import KerasRecommender, StatefulNetwork, TrainConfig
 from recsys_lab.retrieval import pair_scores
 
 TRAIN = TrainConfig(epochs=20, batch_size=1024, learning_rate=2e-3)  # BiasedMF.fit's default
@@ -74,14 +74,8 @@ class BiasedMF(KerasRecommender):
         keras.utils.set_random_seed(self.config.seed)
         self.network = MFNetwork(self.num_users, self.num_items, self.embedding_dim, self.l2, self.global_mean,
                                  seed=self.config.seed)  # fmt: skip
-        self.network.compile(optimizer=self.config.make_optimizer(), loss="mse")
-        callbacks = list(self._callbacks)
-        if self._validation is not None:
-            callbacks.insert(0, ValidationRMSE(self, self._validation))
         pairs = np.stack([user_index, item_index], axis=1)  # (num_ratings, 2)
-        history = self.network.fit(pairs, rating.astype(np.float32), batch_size=self.config.batch_size,
-                                   epochs=self.config.epochs, verbose=self.config.verbose, callbacks=callbacks)  # fmt: skip
-        self.history = history.history
+        self._train(pairs, rating.astype(np.float32), loss="mse", batch_size=self.config.batch_size)
 
     @property
     def user_embeddings(self) -> np.ndarray:

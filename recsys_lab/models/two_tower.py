@@ -128,11 +128,8 @@ class TwoTower(KerasRecommender):
         self.network.item_tower.features.assign(i_features)
         counts = np.bincount(item_index[positive], minlength=self.num_items) + 1.0  # +1: no log(0)
         self.network.log_q.assign(np.log(counts / counts.sum()).astype(np.float32))
-        self.network.compile(optimizer=self.config.make_optimizer())
         pairs = np.stack([user_index[positive], item_index[positive]], axis=1)  # (num_positives, 2)
-        history = self.network.fit(pairs, batch_size=self.config.batch_size, epochs=self.config.epochs,
-                                   verbose=self.config.verbose, callbacks=self._callbacks)  # fmt: skip
-        self.history, self._vectors = history.history, None
+        self._train(pairs, batch_size=self.config.batch_size)  # the loss is the network's compute_loss
 
     def clear_cache(self) -> None:
         self._vectors = None
@@ -185,4 +182,4 @@ class TwoTower(KerasRecommender):
         )
         self.user_feature_names = [str(n) for n in state["user_feature_names"]]
         self.item_feature_names = [str(n) for n in state["item_feature_names"]]
-        self._vectors = None
+        self.clear_cache()
