@@ -93,7 +93,12 @@ class Recommender:
             )
         u = self.user_encoder.transform(user_id.ravel(), unknown="ignore")
         i = self.item_encoder.transform(item_id.ravel(), unknown="ignore")
-        return np.clip(self._predict(u, i), *self.rating_scale).reshape(user_id.shape)
+        pred = self._predict_ids(u, i, user_id.ravel(), item_id.ravel())
+        return np.clip(pred, *self.rating_scale).reshape(user_id.shape)
+
+    def _predict_ids(self, user_index, item_index, user_id, item_id) -> np.ndarray:
+        """`_predict`, for a model that also needs the raw ids (to look up side features of unseen ids)."""
+        return self._predict(user_index, item_index)
 
     def score_pairs(self, user_index: np.ndarray, item_index: np.ndarray) -> np.ndarray:
         """Ranking scores of (user, item) pairs of dense indices; higher = recommend first.

@@ -264,3 +264,33 @@ def ranking_split(dataset: Dataset, *, seed: int) -> Split:
     This is the protocol microsoft/recommenders publishes ml-100k ranking numbers for.
     """
     return random_split(dataset, 0.25, seed=seed, by_user=True)
+
+
+def cold_item_split(data: Dataset | pd.DataFrame, test_fraction: float = 0.2, *, seed: int) -> Split:
+    """Hold out a random `test_fraction` of the *items* with every one of their ratings: cold-start items.
+
+    No rating of a test item is in train, so a model can only score it from its content (title, genres,
+    poster); `split.cold_items` lists them. Items are drawn uniformly, so most are tail items, as new
+    movies are. A user whose every rating falls on test items becomes a cold user too (the report says so).
+    """
+    return _cold_split(data, "item", test_fraction, seed)
+
+
+def cold_user_split(data: Dataset | pd.DataFrame, test_fraction: float = 0.1, *, seed: int) -> Split:
+    """Hold out a random `test_fraction` of the *users* with every one of their ratings: cold-start users.
+
+    No rating of a test user is in train, so a model can only score them from what else it knows of them
+    (age, gender, occupation); `split.cold_users` lists them.
+    """
+    return _cold_split(data, "user", test_fraction, seed)
+
+
+def _cold_split(data, kind: str, test_fraction: float, seed: int) -> Split:
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must lie strictly between 0 and 1; got {test_fraction}")
+    ratings, _ = _frame_of(data)
+    ids = np.unique(ratings[f"{kind}_id"].to_numpy())
+    held_out = np.random.default_rng(seed).permutation(ids)[: round(test_fraction * len(ids))]
+    is_test = np.isin(ratings[f"{kind}_id"].to_numpy(), held_out)
+    name = f"cold {kind}s {round(100 * test_fraction)}% (seed={seed})"
+    return Split(ratings[~is_test].reset_index(drop=True), ratings[is_test].reset_index(drop=True), name)

@@ -178,6 +178,17 @@ def training_curves(
     return fig
 
 
+def loss_curves(runs: dict[str, np.ndarray], title: str = "training loss per step") -> go.Figure:
+    """One line per run (`name → loss after each step, from step 0`) on a log axis; a line that stops early
+    is a run that diverged."""
+    fig = go.Figure()
+    for name, losses in runs.items():
+        fig.add_trace(go.Scatter(x=np.arange(len(losses)), y=losses, mode="lines", name=name))
+    fig.update_layout(template=TEMPLATE, title=title, xaxis_title="gradient step", yaxis_title="loss L")
+    fig.update_yaxes(type="log")
+    return fig
+
+
 def pca_2d(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The first two principal components of centred `vectors`: `(coordinates (n, 2), explained share (2,))`.
 

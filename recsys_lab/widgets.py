@@ -176,6 +176,34 @@ def training_explorer(
     return w.VBox([w.HBox([hidden, l2]), w.HBox([epochs, rate, button]), out])
 
 
+def learning_rate_explorer(x, y, *, seed: int, steps: int = 150, reference: float = 0.1):
+    """A learning-rate slider; each move reruns gradient descent by hand on `(x, y)` from the same start.
+
+    The loss curve is redrawn beside a `reference` learning rate's, and the title says whether it diverged.
+    """
+    import ipywidgets as w
+
+    from recsys_lab import gradient_descent as gd
+
+    start = gd.init_params((x.shape[1], 8, 8, 1), seed=seed)
+    rate = w.FloatLogSlider(reference, base=10, min=-3, max=0.3, step=0.05, description="learning rate")
+    out = w.Output()
+    fixed = gd.descend(start, x, y, learning_rate=reference, steps=steps).losses
+
+    def draw(_=None):
+        run = gd.descend(start, x, y, learning_rate=rate.value, steps=steps)
+        verdict = (f"η = {rate.value:.3g} diverged after {len(run.losses) - 1} steps" if run.diverged
+                   else f"η = {rate.value:.3g}: loss {run.losses[-1]:.4f} after {steps} steps")  # fmt: skip
+        with out:
+            out.clear_output(wait=True)
+            viz.loss_curves({f"η = {reference:g} (reference)": fixed, f"η = {rate.value:.3g}": run.losses},
+                            title=verdict).show()  # fmt: skip
+
+    rate.observe(draw, names="value")
+    draw()
+    return w.VBox([rate, out])
+
+
 def code_map_explorer(
     coords,
     frame: pd.DataFrame,

@@ -6,6 +6,15 @@ Importing this package imports TensorFlow (through Keras); `recsys_lab` itself d
 from recsys_lab.models.autorec import AutoRec
 from recsys_lab.models.base import KerasRecommender, StatefulNetwork, TrainConfig
 from recsys_lab.models.mf import BiasedMF
+from recsys_lab.models.regression import MLPRegression
 from recsys_lab.models.two_tower import TwoTower
 
-__all__ = ["AutoRec", "BiasedMF", "KerasRecommender", "StatefulNetwork", "TrainConfig", "TwoTower"]
+__all__ = [
+    "AutoRec",
+    "BiasedMF",
+    "KerasRecommender",
+    "MLPRegression",
+    "StatefulNetwork",
+    "TrainConfig",
+    "TwoTower",
+]
