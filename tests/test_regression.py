@@ -183,6 +183,25 @@ def test_regression_scores_cold_users_from_demographics():
     assert abs(stranger[:50].mean() - stranger[50:].mean()) < 0.5, "without features, no taste to go on"
 
 
+def test_a_category_no_training_user_has_is_zeroed():
+    from recsys_lab.models.base import TrainConfig
+    from recsys_lab.models.regression import MLPRegression
+
+    ratings, users = taste_by_gender()
+    users = users.copy()
+    users.loc[users["user_id"] == 300, "occupation"] = "astronaut"  # only user 300, never in training
+    users.loc[users["user_id"] == 299, "gender"] = None  # a missing value: no gender column set
+    train = ratings[ratings["user_id"] != 300]
+    model = MLPRegression(embedding_dim=2, hidden_units=(4,)).fit(
+        train, users=users, config=TrainConfig(epochs=1, batch_size=512)
+    )
+    names = model.side["user"][2]
+    rows = dict(zip(names, model.features("user", [300, 299]).T, strict=True))
+    assert rows["occupation=astronaut"].tolist() == [0.0, 0.0], "an occupation unseen in training counts as 0"
+    assert rows["gender=F"][1] == rows["gender=M"][1] == 0.0
+    assert np.isfinite(model.predict([300, 299], [1, 1])).all()
+
+
 def test_regression_learns_on_a_synthetic_world(world, fitted):
     split, model = fitted
     warm_train = evaluate_ratings(model, split.train)["rmse"]

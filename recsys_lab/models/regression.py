@@ -21,6 +21,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from recsys_lab.data import check_ratings
 from recsys_lab.features import item_features, user_features
 from recsys_lab.models.base import KerasRecommender, StatefulNetwork, TrainConfig
 from recsys_lab.splits import IdEncoder
@@ -89,13 +90,22 @@ class MLPRegression(KerasRecommender):
 
     def fit(self, train, *, users=None, items=None, rating_scale=None, config: TrainConfig = TRAIN,
             validation=None, callbacks=()) -> MLPRegression:  # fmt: skip
-        """Fit on ratings; `users`/`items`: the Dataset's side tables, which may hold ids that have no ratings."""
+        """Fit on ratings; `users`/`items`: the Dataset's side tables, which may hold ids that have no ratings.
+
+        A feature no id of the training ratings has (an occupation only new users have) is set to 0: the
+        network never learned a weight for it.
+        """
         self.config, self._validation, self._callbacks = config, validation, list(callbacks)
+        train = check_ratings(train, rating_scale=rating_scale, what="train")
         self.side = {}  # "user"/"item" → (ids, features (n, F), F names) for every id of the side table
         for kind, table, encode in (("user", users, user_features), ("item", items, item_features)):
             has_ids = table is not None and f"{kind}_id" in table
             ids = table[f"{kind}_id"].to_numpy() if has_ids else np.zeros(0, np.int64)
-            self.side[kind] = (ids, *encode(table, ids))  # a table without the id column: a clear error here
+            x, names = encode(table, ids)  # a table without the id column: a clear error here
+            used = (x[np.isin(ids, train[f"{kind}_id"])] != 0).any(
+                axis=0
+            )  # by some id in the training ratings
+            self.side[kind] = (ids, np.where(used, x, 0.0).astype(np.float32), names)  # unseen category → 0
         return super().fit(train, rating_scale=rating_scale)
 
     def features(self, kind: str, ids) -> np.ndarray:
