@@ -5,6 +5,12 @@
 >>> from recsys_lab.env import setup_notebook
 >>> info = setup_notebook(seed=42)       # doctest: +SKIP
 recsys-lab 0.1.0 | Python 3.11.7 | TensorFlow 2.21.0 | Keras 3.15.1 (backend tensorflow) | CPU only | seed 42
+
+Models train on a GPU when TensorFlow sees one, with no change to any notebook. Mixed precision (float16
+compute, float32 weights) is an option for GPUs: `setup_notebook(seed=SEED, mixed_precision=True)`, or set
+`RECSYS_LAB_MIXED_PRECISION=1` before starting Jupyter (or in `os.environ` before the setup cell). On a
+CPU the option is ignored, with a note: float16 is slower there. AutoRec trains under it; biased MF and the
+two-tower model do not yet (their float16 outputs meet float32 terms: tests/test_env.py keeps the list).
 """
 
 from __future__ import annotations
@@ -13,12 +19,17 @@ import importlib.metadata
 import os
 import platform
 import re
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 MIN_TENSORFLOW = (2, 16)
+MIN_KERAS = (3, 3)
+MIXED_PRECISION_ENV = "RECSYS_LAB_MIXED_PRECISION"
+# ipywidgets' major version -> the major version of the JupyterLab front end that renders it
+WIDGETS_FRONT_END = {7: 1, 8: 3}
 
 
 @dataclass(frozen=True)
@@ -84,22 +95,106 @@ def check_packages() -> list[Check]:
             )
         else:
             checks.append(Check(dist, "ok", v))
-    if in_colab():
-        checks.append(Check("widgets front end", "ok", "Colab (widgets enabled by setup_notebook)"))
-    elif _version("jupyterlab_widgets") is None:
-        checks.append(
-            Check(
-                "widgets front end",
-                "warn",
-                "jupyterlab_widgets is not installed: sliders and dropdowns will show as text",
-                "pip install 'ipywidgets>=8' jupyterlab_widgets, then restart JupyterLab",
-            )
-        )
-    else:
-        checks.append(
-            Check("widgets front end", "ok", f"jupyterlab_widgets {_version('jupyterlab_widgets')}")
-        )
+    checks.append(check_widgets_front_end())
     return checks
+
+
+def check_widgets_front_end() -> Check:
+    """Whether sliders and dropdowns will render: the JupyterLab front end matching ipywidgets.
+
+    Checked in the kernel's environment; when JupyterLab runs from another environment, the front end
+    must be installed there (the fix says so).
+    """
+    if in_colab():
+        return Check("widgets front end", "ok", "Colab (its widget manager is enabled by setup_notebook)")
+    widgets, front_end = _version("ipywidgets"), _version("jupyterlab_widgets")
+    fix = (
+        "pip install -U 'ipywidgets>=8' jupyterlab_widgets (in the environment JupyterLab runs from, "
+        "if it is another one), then restart JupyterLab and reload the page"
+    )
+    if front_end is None:
+        return Check(
+            "widgets front end",
+            "warn",
+            "jupyterlab_widgets is not installed: sliders and dropdowns will show as text",
+            fix,
+        )
+    want = WIDGETS_FRONT_END.get(_as_tuple(widgets)[0]) if widgets else None
+    if want is not None and _as_tuple(front_end)[0] != want:
+        return Check(
+            "widgets front end",
+            "warn",
+            f"jupyterlab_widgets {front_end} does not render ipywidgets {widgets} (needs {want}.x): "
+            "widgets show 'Error displaying widget'",
+            fix,
+        )
+    return Check("widgets front end", "ok", f"jupyterlab_widgets {front_end}")
+
+
+def nvidia_gpu_present() -> bool:
+    """Whether this machine has an NVIDIA GPU and driver, whatever TensorFlow sees."""
+    return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
+
+
+def check_gpu(gpus: list[str]) -> Check:
+    """The GPU TensorFlow uses (`gpus`: its device names), or why there is none and how to get one."""
+    if gpus:
+        return Check("gpu", "ok", f"{len(gpus)} GPU(s): " + ", ".join(gpus))
+    hidden = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if hidden is not None and hidden.strip() in ("", "-1"):
+        return Check(
+            "gpu",
+            "warn",
+            f"CUDA_VISIBLE_DEVICES={hidden!r} hides every GPU from TensorFlow",
+            "unset CUDA_VISIBLE_DEVICES (or set it to 0) before starting Jupyter, then restart the kernel",
+        )
+    if in_colab():
+        return Check(
+            "gpu",
+            "info",
+            "none: models train on the CPU (every notebook is sized for one)",
+            "optional: Runtime > Change runtime type > a GPU, then run the notebook again",
+        )
+    if nvidia_gpu_present():
+        cpu_build = _version("tensorflow-cpu") is not None
+        return Check(
+            "gpu",
+            "warn",
+            "an NVIDIA GPU is present but TensorFlow does not see it"
+            + (": tensorflow-cpu is installed" if cpu_build else ""),
+            ("pip uninstall -y tensorflow-cpu && " if cpu_build else "")
+            + "pip install 'recsys-lab[gpu]' (TensorFlow with its CUDA libraries, Linux); "
+            "check the driver with nvidia-smi",
+        )
+    return Check(
+        "gpu",
+        "info",
+        "none: models train on the CPU (every notebook is sized for a laptop CPU)",
+        "optional: in Colab, Runtime > Change runtime type > GPU; locally pip install "
+        "'recsys-lab[gpu]' with an NVIDIA driver",
+    )
+
+
+def legacy_keras_active() -> str | None:
+    """Why legacy Keras 2 is (or will be) active in this process, or None."""
+    if os.environ.get("TF_USE_LEGACY_KERAS", "0").strip().lower() in ("1", "true", "yes"):
+        return "TF_USE_LEGACY_KERAS is set: tf.keras is legacy Keras 2"
+    if "tf_keras" in sys.modules:
+        return "tf_keras (legacy Keras 2) is imported in this process, e.g. by tensorflow_recommenders"
+    return None
+
+
+def tensorflow_gpus() -> list[str]:
+    """Names of the GPUs TensorFlow will use (imports TensorFlow); empty on a CPU-only machine."""
+    import tensorflow as tf
+
+    names = []
+    for device in tf.config.list_physical_devices("GPU"):
+        try:
+            names.append(tf.config.experimental.get_device_details(device).get("device_name") or device.name)
+        except Exception:  # details are best effort; the device itself is what matters
+            names.append(device.name)
+    return names
 
 
 def check_deep_learning() -> list[Check]:
@@ -127,20 +222,21 @@ def check_deep_learning() -> list[Check]:
         )
     else:
         checks.append(Check("tensorflow", "ok", tf_version))
-    legacy = os.environ.get("TF_USE_LEGACY_KERAS", "0").lower() in ("1", "true", "yes")
+    legacy = legacy_keras_active()
     if legacy:
         checks.append(
             Check(
                 "keras",
                 "fail",
-                "TF_USE_LEGACY_KERAS is set: tf.keras is legacy Keras 2",
-                "unset TF_USE_LEGACY_KERAS (and restart the kernel); the kit uses `import keras` (Keras 3)",
+                legacy,
+                "unset TF_USE_LEGACY_KERAS, do not import tf_keras or tensorflow_recommenders, and restart "
+                "the kernel; the kit uses `import keras` (Keras 3)",
             )
         )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         import keras
-        import tensorflow as tf
+        import tensorflow  # noqa: F401 -- a broken install fails here, reported below
     except Exception as exc:  # a broken install must be reported, not crash the doctor
         return [
             *checks,
@@ -162,6 +258,15 @@ def check_deep_learning() -> list[Check]:
                 "pip install -U 'keras>=3.3' and uninstall tf-keras",
             )
         )
+    elif _as_tuple(keras.__version__) < MIN_KERAS:
+        checks.append(
+            Check(
+                "keras",
+                "fail",
+                f"Keras {keras.__version__} is older than 3.3",
+                "pip install -U 'keras>=3.3', then restart the kernel",
+            )
+        )
     elif keras.backend.backend() != "tensorflow":
         checks.append(
             Check(
@@ -173,24 +278,17 @@ def check_deep_learning() -> list[Check]:
         )
     else:
         checks.append(Check("keras", "ok", f"{keras.__version__} (backend tensorflow)"))
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        checks.append(Check("gpu", "ok", f"{len(gpus)} GPU(s): " + ", ".join(g.name for g in gpus)))
-    else:
-        checks.append(
-            Check(
-                "gpu",
-                "info",
-                "none: models train on the CPU (every notebook is sized for a laptop CPU)",
-                "optional: in Colab, Runtime > Change runtime type > GPU; locally pip install "
-                "'recsys-lab[gpu]' with an NVIDIA driver",
-            )
-        )
+    checks.append(check_gpu(tensorflow_gpus()))
     return checks
 
 
-def check_data() -> list[Check]:
-    """Data cache writable; mirror set and usable; which releases are cached."""
+def check_data(*, verify: bool = True) -> list[Check]:
+    """Data cache writable; mirror set and usable; which releases are cached.
+
+    Args:
+        verify: check the mirror's files against their pinned hashes (a second or so per release); without
+            it only their presence is checked, as the loader verifies every file it reads anyway.
+    """
     from recsys_lab.movielens import _MARKER, MIRROR_ENV, RELEASES, default_data_home, file_hash
 
     checks = []
@@ -215,39 +313,60 @@ def check_data() -> list[Check]:
         checks.append(Check("mirror", "info", f"{MIRROR_ENV} is not set: data is downloaded from GroupLens"))
         return checks
     root = Path(mirror).expanduser()
+    relative = "" if root.is_absolute() else f" (a relative path, read from {Path.cwd()})"
     if not root.is_dir():
         checks.append(
             Check(
                 "mirror",
                 "fail",
-                f"{MIRROR_ENV}={mirror} is not a folder",
-                f"point {MIRROR_ENV} at a folder holding e.g. ml-100k/ or ml-100k.zip, or unset it",
+                f"{MIRROR_ENV}={mirror} is not a folder{relative}",
+                f"point {MIRROR_ENV} at a folder holding e.g. ml-100k/ or ml-100k.zip"
+                + (", as an absolute path" if relative else "")
+                + ", or unset it",
             )
         )
         return checks
-    found, bad = [], []
+    if not os.access(root, os.R_OK | os.X_OK):
+        checks.append(
+            Check("mirror", "fail", f"{root} is not readable", f"make it readable, or unset {MIRROR_ENV}")
+        )
+        return checks
+    found, bad, nested = [], [], []
     for name, release in RELEASES.items():
-        if (root / release.folder).is_dir() and release.pinned:
+        folder = root / release.folder
+        if (folder / release.folder).is_dir():
+            nested.append(f"{release.folder}/{release.folder}/")
+        if folder.is_dir() and release.pinned:
             broken = [
                 f
                 for f, sha in release.files.items()
-                if not (root / release.folder / f).is_file() or file_hash(root / release.folder / f) != sha
+                if not (folder / f).is_file() or (verify and file_hash(folder / f) != sha)
             ]
             (bad if broken else found).append(f"{name}/" + (f" ({', '.join(broken)})" if broken else ""))
         elif (root / f"{name}.zip").is_file():
-            ok = file_hash(root / f"{name}.zip", "md5") == release.md5
+            ok = not verify or file_hash(root / f"{name}.zip", "md5") == release.md5
             (found if ok else bad).append(f"{name}.zip")
+    what = "verified" if verify else "present (hashes are checked when loaded)"
     if bad:
         checks.append(
             Check(
                 "mirror",
                 "fail",
-                f"{root}: failed hash check: {', '.join(bad)}",
+                f"{root}: {'failed hash check' if verify else 'missing files'}: {', '.join(bad)}",
                 "replace those files with fresh copies of the official archives",
             )
         )
+    elif nested:
+        checks.append(
+            Check(
+                "mirror",
+                "fail",
+                f"{root} holds {', '.join(nested)}: an archive extracted into a folder of its own name",
+                "move the inner folder's files up one level (the mirror wants ml-100k/u.data)",
+            )
+        )
     elif found:
-        checks.append(Check("mirror", "ok", f"{root}: {', '.join(found)} verified"))
+        checks.append(Check("mirror", "ok", f"{root}: {', '.join(found)} {what}"))
     else:
         checks.append(
             Check(
@@ -257,15 +376,25 @@ def check_data() -> list[Check]:
                 "copy official archives (e.g. ml-100k.zip) there, or run `recsys-lab download`",
             )
         )
+    if relative and found:
+        checks.append(
+            Check(
+                "mirror path",
+                "warn",
+                f"{MIRROR_ENV}={mirror} is relative: it only works from {Path.cwd()}",
+                f"set {MIRROR_ENV} to an absolute path",
+            )
+        )
     return checks
 
 
-def run_checks(*, deep_learning: bool = True, data: bool = True) -> list[Check]:
+def run_checks(*, deep_learning: bool = True, data: bool = True, verify: bool = True) -> list[Check]:
+    """All checks: packages, then (optionally) TensorFlow/Keras/GPU and the data cache and mirror."""
     checks = check_packages()
     if deep_learning:
         checks += check_deep_learning()
     if data:
-        checks += check_data()
+        checks += check_data(verify=verify)
     return checks
 
 
@@ -279,13 +408,72 @@ def format_checks(checks: list[Check]) -> str:
     return "\n".join(lines)
 
 
-def setup_notebook(seed: int = 42, *, deep_learning: bool = True) -> dict:
+def enable_colab_widgets() -> Check:
+    """Turn on Colab's widget manager, which ipywidgets 8 needs there; say how if it cannot be done."""
+    try:
+        from google.colab import output  # type: ignore[import-not-found]
+
+        output.enable_custom_widget_manager()
+    except Exception as exc:  # a changed Colab API must not stop the notebook, only be reported
+        return Check(
+            "colab widgets",
+            "warn",
+            f"could not enable Colab's widget manager ({type(exc).__name__}: {exc})",
+            "run `from google.colab import output; output.enable_custom_widget_manager()`, then re-run "
+            "the widget cells",
+        )
+    return Check("colab widgets", "ok", "Colab's widget manager is enabled")
+
+
+def mixed_precision_requested(value: bool | None = None) -> bool:
+    """`value` when given, else whether RECSYS_LAB_MIXED_PRECISION is set to 1/true/yes/on."""
+    if value is not None:
+        return value
+    return os.environ.get(MIXED_PRECISION_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def apply_mixed_precision(enabled: bool, num_gpus: int) -> Check | None:
+    """Set Keras' global dtype policy to mixed_float16 when `enabled` and a GPU is present.
+
+    Layers then compute in float16 and keep float32 weights (Keras scales the loss); on a GPU with
+    tensor cores (compute capability 7.0+) that is up to ~2x faster for the larger models. Not on a CPU,
+    where float16 is slower: there the request is declined with a note. Returns None when not asked.
+    """
+    if not enabled:
+        return None
+    if not num_gpus:
+        return Check(
+            "mixed precision",
+            "warn",
+            "requested, but there is no GPU: staying with float32 (float16 is slower on a CPU)",
+            f"use a GPU runtime, or turn it off (mixed_precision=False, or unset {MIXED_PRECISION_ENV})",
+        )
+    import keras
+
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    return Check("mixed precision", "ok", "mixed_float16: float16 compute, float32 weights")
+
+
+def setup_notebook(
+    seed: int = 42, *, deep_learning: bool = True, mixed_precision: bool | None = None
+) -> dict:
     """The notebooks' setup: versions, device, seed, and the fix for any problem found.
 
     Seeds Python's and numpy's global generators and (when `deep_learning`) Keras/TensorFlow with `seed`,
     as a safety net for third-party code: the kit itself takes `seed=` explicitly everywhere. Prints one
-    summary line, then any problems with their fixes. In Colab it also enables the widget manager.
-    Returns a dict of what it found (versions, number of GPUs, seed).
+    summary line (versions, the GPU in use or "CPU only", the seed), then any problem with its fix
+    (legacy Keras, widgets front end, TensorFlow too old, a GPU TensorFlow cannot see, data cache,
+    mirror). In Colab it also enables the widget manager.
+
+    Args:
+        seed: the notebook's SEED.
+        deep_learning: also check and seed TensorFlow/Keras (imports TensorFlow, a few seconds).
+        mixed_precision: compute in float16 on a GPU (see `apply_mixed_precision`); None reads
+            RECSYS_LAB_MIXED_PRECISION. Ignored, with a note, when there is no GPU.
+
+    Returns:
+        What it found: versions, `gpus` (how many TensorFlow uses) and `gpu_names`, `mixed_precision`,
+        `seed`.
     """
     import random
 
@@ -293,26 +481,36 @@ def setup_notebook(seed: int = 42, *, deep_learning: bool = True) -> dict:
 
     from recsys_lab import __version__
 
-    if in_colab():
-        from google.colab import output  # type: ignore[import-not-found]
-
-        output.enable_custom_widget_manager()
+    checks = [enable_colab_widgets()] if in_colab() else []
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 -- seeds legacy global state for any third-party code; the kit passes seeds
-    checks = run_checks(deep_learning=deep_learning, data=False)
-    info = {"recsys_lab": __version__, "python": platform.python_version(), "seed": seed, "gpus": 0}
+    # the mirror's files are only listed here, not hashed: the loader verifies each file it reads
+    checks += run_checks(deep_learning=deep_learning, data=True, verify=False)
+    info = {
+        "recsys_lab": __version__,
+        "python": platform.python_version(),
+        "seed": seed,
+        "gpus": 0,
+        "gpu_names": [],
+        "mixed_precision": False,
+    }
     parts = [f"recsys-lab {__version__}", f"Python {info['python']}"]
     if deep_learning:
         import keras
 
         keras.utils.set_random_seed(seed)
         info.update(tensorflow=_tensorflow_version(), keras=keras.__version__)
-        gpu = next((c for c in checks if c.name == "gpu"), None)
-        info["gpus"] = int(gpu.detail.split()[0]) if gpu and gpu.status == "ok" else 0
+        info["gpu_names"] = tensorflow_gpus()
+        info["gpus"] = len(info["gpu_names"])
+        precision = apply_mixed_precision(mixed_precision_requested(mixed_precision), info["gpus"])
+        if precision is not None:
+            checks.append(precision)
+            info["mixed_precision"] = precision.status == "ok"
+        device = f"GPU: {', '.join(info['gpu_names'])}" if info["gpus"] else "CPU only"
         parts += [
             f"TensorFlow {info['tensorflow']}",
             f"Keras {info['keras']} (backend {keras.backend.backend()})",
-            f"{info['gpus']} GPU(s)" if info["gpus"] else "CPU only",
+            device + (" (mixed precision)" if info["mixed_precision"] else ""),
         ]
     parts.append(f"seed {seed}")
     print(" | ".join(parts))
