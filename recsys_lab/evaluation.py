@@ -1,10 +1,12 @@
 """Evaluate any model of the kit the same way: rating error, full-catalogue ranking, sampled ranking.
 
-Every chapter reports through these three functions, so its numbers land unchanged in notebook 06's table.
+Every chapter reports through these functions, so its numbers land unchanged in notebook 06's table; the
+fourth, graded ranking of each user's rated test items, measures taste apart from popularity.
 
 >>> evaluate_ratings(model, split.test)                  # {"rmse": ..., "mae": ..., "ratings": ...}  # doctest: +SKIP
 >>> evaluate_ranking(model, split, k=10)                 # precision/recall/hit rate/NDCG/MRR@10, coverage  # doctest: +SKIP
 >>> evaluate_sampled(model, split, k=10, seed=42)        # the same positives among 99 sampled negatives  # doctest: +SKIP
+>>> evaluate_rated_ranking(model, split.test, k=10)      # graded NDCG@10 over each user's rated test items  # doctest: +SKIP
 
 `model` is anything with the `Recommender` interface (`predict`, `score_items`, `score_pairs`,
 `user_encoder`, `item_encoder`, `seen`).
@@ -22,6 +24,7 @@ from recsys_lab.metrics import (
     catalogue_coverage,
     mae,
     ranking_metrics,
+    rated_ndcg,
     rmse,
     sample_negatives,
     sampled_ranking_metrics,
@@ -106,6 +109,19 @@ def evaluate_sampled(
         negatives.shape
     )
     return sampled_ranking_metrics(positive_scores, negative_scores, k)
+
+
+def evaluate_rated_ranking(model, test: pd.DataFrame, *, k: int = 10) -> dict[str, float]:
+    """Graded NDCG@k ranking only each user's rated test items by `model.score_pairs` (`metrics.rated_ndcg`).
+
+    Scores are unclipped, so items predicted above the top of the scale still differ; pairs whose user or item
+    the model does not know are left out. Returns `ndcg@k` and `users` (those with >= 2 test ratings).
+    """
+    u = model.user_encoder.transform(test["user_id"], unknown="ignore")
+    i = model.item_encoder.transform(test["item_id"], unknown="ignore")
+    keep = (u >= 0) & (i >= 0)
+    score = model.score_pairs(u[keep], i[keep])
+    return rated_ndcg(u[keep], test["rating"].to_numpy(np.float64)[keep], score, k=k)
 
 
 def compare(

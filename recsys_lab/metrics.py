@@ -306,6 +306,55 @@ def sampled_ranking_metrics(
     }
 
 
+def rated_ndcg(user_id: np.ndarray, rating: np.ndarray, score: np.ndarray, k: int = 10) -> dict[str, float]:
+    """Graded NDCG@k over each user's *rated* test items: does the model order them as the user rated them?
+
+    No unrated item takes part, so popularity (which items get rated at all) cannot help: only taste can.
+    For a user with n_u >= 2 test ratings, sort them by descending score (ties: the lower rating first, so
+    a tie never helps the model and a constant score gets the worst order), with gain g(r) = 2^r - 1:
+
+        DCG@k = sum_{p=1}^{min(k, n_u)} g(r_(p)) / log2(p + 1)      r_(p): the rating at position p
+        ndcg@k = DCG@k / IDCG@k                                      IDCG@k: DCG@k of the ratings sorted best first
+
+    and average over the users with at least 2 test ratings (with one, every order is perfect), not all 0.
+
+    Args:
+        user_id: `(n,)` the user of each test rating (any hashable id).
+        rating: `(n,)` the ratings, all >= 0.
+        score: `(n,)` the model's score of each pair (higher = ranked first).
+        k: cut-off, >= 1.
+
+    >>> rated_ndcg([1, 1, 1], [5, 3, 1], [0.9, 0.1, 0.5], k=3)  # (31 + 1/log2 3 + 7/2) / (31 + 7/log2 3 + 1/2)
+    {'ndcg@3': 0.9781276477263924, 'users': 1}
+    """
+    user_id, rating, score = np.asarray(user_id), np.asarray(rating, float), np.asarray(score, float)
+    if not user_id.ndim == rating.ndim == score.ndim == 1 or not len(user_id) == len(rating) == len(score):
+        raise ValueError(f"user_id, rating and score must be 1-D and of one length (one entry per test rating); "
+                         f"got shapes {user_id.shape}, {rating.shape}, {score.shape}")  # fmt: skip
+    if k < 1:
+        raise ValueError(f"k={k} is out of range: it must be at least 1")
+    _check_no_nan("score", score, "NaN cannot be ranked; check the model's outputs")
+    _check_no_nan("rating", rating, "every test pair needs its rating")
+    if rating.size and rating.min() < 0:
+        raise ValueError(f"ratings must be >= 0 for the gain 2^r - 1, got {rating.min()}")
+    users, user = np.unique(user_id, return_inverse=True)  # user: (n,) dense 0-based
+    counts = np.bincount(user, minlength=len(users))
+
+    def dcg(order: np.ndarray) -> np.ndarray:  # order: positions sorted by user, best first within a user
+        start = np.cumsum(counts) - counts  # first position of each user
+        position = np.arange(len(order)) - start[user[order]]  # 0-based rank within the user
+        top = position < k
+        gain = (2.0 ** rating[order] - 1) / np.log2(position + 2)
+        return np.bincount(user[order][top], weights=gain[top], minlength=len(users))
+
+    model = dcg(np.lexsort((rating, -score, user)))  # last key sorts first: user, then score, then rating
+    ideal = dcg(np.lexsort((-rating, user)))
+    keep = (counts >= 2) & (ideal > 0)
+    if not keep.any():
+        raise ValueError("no user has 2 or more test ratings (with a positive rating): nothing to rank")
+    return {f"ndcg@{k}": float(np.mean(model[keep] / ideal[keep])), "users": int(keep.sum())}
+
+
 def _repeats(block: np.ndarray) -> np.ndarray:
     """True where an entry repeats an earlier entry of its row: `_repeats([[4, 2, 4]]) -> [[F, F, T]]`."""
     order = np.argsort(block, axis=1, kind="stable")  # equal values stay in column order

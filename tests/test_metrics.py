@@ -396,3 +396,74 @@ def test_linear_probe_r2_reference_points():
     assert linear_probe_r2(x, x[:, :2] * 3 + 1, seed=1, ridge=1e-9) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="as many feature rows"):
         linear_probe_r2(x, noise[:10], seed=0)
+
+
+# ---------------------------------------------------------------------------------------------------
+# rated_ndcg: graded NDCG over each user's rated test items
+# ---------------------------------------------------------------------------------------------------
+
+
+def brute_rated_ndcg(user_id, rating, score, k: int) -> dict[str, float]:
+    """From the definition: per user, sort (score desc, rating asc on ties), gains 2^r - 1, IDCG by rating."""
+    per_user: dict = {}
+    for u, r, s in zip(user_id, rating, score, strict=True):
+        per_user.setdefault(u, []).append((float(s), float(r)))
+    values = []
+    for pairs in per_user.values():
+        if len(pairs) < 2:
+            continue
+        ranked = [r for _, r in sorted(pairs, key=lambda p: (-p[0], p[1]))][:k]
+        ideal = sorted((r for _, r in pairs), reverse=True)[:k]
+        dcg = sum((2**r - 1) / math.log2(p + 2) for p, r in enumerate(ranked))
+        idcg = sum((2**r - 1) / math.log2(p + 2) for p, r in enumerate(ideal))
+        if idcg > 0:
+            values.append(dcg / idcg)
+    return {f"ndcg@{k}": sum(values) / len(values), "users": len(values)}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("k", [1, 3, 10])
+def test_rated_ndcg_matches_brute_force(seed: int, k: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 400
+    user_id = rng.choice([7, 3, 11, 42, 1000, 5, 8, 9, 13, 21], size=n)  # raw ids, unsorted, some with many
+    rating = rng.integers(1, 6, size=n).astype(np.float64)
+    score = rng.integers(0, 4, size=n).astype(np.float64)  # many ties
+    result = metrics.rated_ndcg(user_id, rating, score, k=k)
+    expected = brute_rated_ndcg(user_id, rating, score, k)
+    assert result["users"] == expected["users"]
+    assert result[f"ndcg@{k}"] == pytest.approx(expected[f"ndcg@{k}"], rel=1e-12)
+    shuffled = rng.permutation(n)  # the input order does not matter, ties included
+    again = metrics.rated_ndcg(user_id[shuffled], rating[shuffled], score[shuffled], k=k)
+    assert again[f"ndcg@{k}"] == pytest.approx(result[f"ndcg@{k}"], rel=1e-12)
+
+
+def test_rated_ndcg_hand_value_and_limits() -> None:
+    user_id, rating = np.array([1, 1, 1, 2, 2, 3]), np.array([5.0, 3.0, 1.0, 4.0, 2.0, 1.0])
+    perfect = metrics.rated_ndcg(user_id, rating, rating, k=10)
+    assert perfect == {"ndcg@10": 1.0, "users": 2}  # user 3 has one rating: excluded
+    reversed_order = metrics.rated_ndcg(user_id, rating, -rating, k=10)["ndcg@10"]
+    assert 0 < reversed_order < 1
+    constant = metrics.rated_ndcg(user_id, rating, np.zeros(6), k=10)["ndcg@10"]
+    assert constant == pytest.approx(reversed_order)  # a tie never helps: the worst order
+    # user 1 ranked 3, 5, 1: (7 + 31/log2 3 + 1/2) / (31 + 7/log2 3 + 1/2); user 2 perfect
+    one = (7 + 31 / math.log2(3) + 1 / 2) / (31 + 7 / math.log2(3) + 1 / 2)
+    score = np.array([0.5, 0.9, 0.1, 2.0, 1.0, 0.0])
+    assert metrics.rated_ndcg(user_id, rating, score, k=10)["ndcg@10"] == pytest.approx((one + 1) / 2)
+    top1 = metrics.rated_ndcg(user_id, rating, score, k=1)["ndcg@1"]  # only the first position counts
+    assert top1 == pytest.approx((7 / 31 + 1) / 2)
+
+
+def test_rated_ndcg_bad_inputs() -> None:
+    with pytest.raises(ValueError, match="one length"):
+        metrics.rated_ndcg([1, 1, 2], [4.0, 5.0], [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="1-D"):
+        metrics.rated_ndcg([[1, 1]], [[4.0, 5.0]], [[0.1, 0.2]])
+    with pytest.raises(ValueError, match="NaN"):
+        metrics.rated_ndcg([1, 1], [4.0, 5.0], [0.1, np.nan])
+    with pytest.raises(ValueError, match=">= 0"):
+        metrics.rated_ndcg([1, 1], [-1.0, 5.0], [0.1, 0.2])
+    with pytest.raises(ValueError, match="at least 1"):
+        metrics.rated_ndcg([1, 1], [4.0, 5.0], [0.1, 0.2], k=0)
+    with pytest.raises(ValueError, match="2 or more test ratings"):
+        metrics.rated_ndcg([1, 2, 3], [4.0, 5.0, 3.0], [0.1, 0.2, 0.3])
