@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys_lab import splits
+from recsys_lab import cold_start, splits
+from recsys_lab.metrics import rated_ndcg
 from recsys_lab.models import item_cnn as ic
 from recsys_lab.models.base import TrainConfig
 from recsys_lab.models.mf import BiasedMF
@@ -156,17 +157,25 @@ def test_content_model_learns_the_item_space_and_scores_cold_items(world, cold_s
     by_hand = mf.global_mean + mf.user_bias[u] + b[row] + mf.user_embeddings[u] @ q[row]
     np.testing.assert_allclose(scorer.predict([user_id], [item_id])[0], np.clip(by_hand, 1, 5), rtol=1e-5)
 
-    table = ic.cold_start_table(
-        {**ic.cold_baselines(mf, world, ids[cold], seed=0), "poster": scorer}, cold_split
-    )
-    assert list(table.columns) == ["rmse", "ndcg@10", "recall@10"]
+    baselines = cold_start.cold_baselines(mf, world, ids[cold], seed=0)
+    table = cold_start.cold_start_table({**baselines, "poster": scorer}, cold_split)
+    graded = "ndcg@10 (rated, graded)"
+    assert list(table.columns) == ["rmse", "ndcg@10 (cold catalogue)", "recall@10 (cold catalogue)", graded]
     assert table.loc["popularity", "rmse"] > table.loc["user bias", "rmse"]  # mu alone vs mu + b_u
-    popularity = ic.cold_baselines(mf, world, ids[cold], seed=0)["popularity"]
-    np.testing.assert_allclose(popularity.predict([user_id], [item_id]), [mf.global_mean], atol=1e-6)
+    np.testing.assert_allclose(baselines["popularity"].predict([user_id], [item_id]), [mf.global_mean])
+    # graded protocol: each user's rated cold items ranked by μ + b_u + b̂_i + ⟨p_u, q̂_i⟩ (unclipped), by hand
+    test = cold_split.test[mf.user_encoder.contains(cold_split.test["user_id"])]
+    u, rows = mf.user_encoder.transform(test["user_id"]), pd.Index(ids).get_indexer(test["item_id"])
+    score = mf.global_mean + mf.user_bias[u] + b[rows] + np.einsum("nd,nd->n", mf.user_embeddings[u], q[rows])
+    by_hand = rated_ndcg(test["user_id"], test["rating"], score, k=10)["ndcg@10"]
+    assert table.loc["poster", graded] == pytest.approx(by_hand, rel=1e-6)
+    assert table.loc["popularity", graded] == table.loc["user bias", graded]  # b_u reorders nothing
+    ceiling = cold_start.planted_ceiling(world, cold_split)
+    assert ceiling[graded] > table.loc["popularity", graded]  # the truth orders items better than chance
 
 
 def test_genre_average_by_hand(world, mf):
-    q, b = ic.genre_average(mf, world)
+    q, b = cold_start.genre_average(mf, world)
     genres = world.genre_matrix()
     warm = mf.item_encoder.contains(world.items["item_id"])
     target = np.flatnonzero(genres.sum(axis=1) == 2)[0]  # an item with two genres
@@ -207,7 +216,7 @@ def test_bad_input_is_named(world, mf, tokens):
     with pytest.raises(ValueError, match="unknown item_id 99999"):
         scorer.predict([1], [99_999])
     with pytest.raises(ValueError, match="distinct item_ids"):
-        ic.ItemSpaceScorer(mf, [1, 1], np.zeros((2, 8)), np.zeros(2))
+        cold_start.ItemSpaceScorer(mf, [1, 1], np.zeros((2, 8)), np.zeros(2))
 
 
 # --- text: Keras' vectoriser on real titles -----------------------------------------------------------------

@@ -7,7 +7,8 @@
 Target (CB2CF, Barkan et al. 2019): a `BiasedMF` fitted on the warm items gives each one a vector q_i and a
 bias b_i; the CNN learns content → (q_i, b_i) by MSE weighted by n_i / (n_i + 10) for an item with n_i
 training ratings (a rarely rated item's q_i is mostly the L2 prior). An item nobody has rated is then scored
-from its content alone: r̂(u, i) = μ + b_u + b̂_i + ⟨p_u, q̂_i⟩ (`ItemSpaceScorer`).
+from its content alone: r̂(u, i) = μ + b_u + b̂_i + ⟨p_u, q̂_i⟩ (`cold_start.ItemSpaceScorer`, which also has
+the baselines and the cold-start table).
 
 >>> cnn = text_cnn(vocab_size=2000, sequence_length=24, output_dim=mf.embedding_dim + 1)    # doctest: +SKIP
 >>> content = ContentToMF(cnn).fit(mf, ds.items["item_id"], tokens, config=TRAIN)          # doctest: +SKIP
@@ -19,12 +20,10 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
+from recsys_lab.cold_start import ItemSpaceScorer
 from recsys_lab.data import Dataset
-from recsys_lab.evaluation import evaluate_ranking, evaluate_ratings
 from recsys_lab.models.base import TrainConfig
-from recsys_lab.splits import IdEncoder, Split
 
 TRAIN = TrainConfig(epochs=30, batch_size=128, learning_rate=3e-3)  # ContentToMF.fit's default
 _init = keras.initializers.GlorotUniform
@@ -105,103 +104,6 @@ def poster_cnn(
     return keras.Model(
         images, keras.layers.Dense(output_dim, kernel_initializer=_init(seed), name="dense")(x)
     )
-
-
-class ItemSpaceScorer:
-    """r̂(u, i) = μ + b_u + b_i + ⟨p_u, q_i⟩ with a fitted BiasedMF's users and *any* items given as (q_i, b_i).
-
-    Has what `evaluation.evaluate_ratings` / `evaluate_ranking` and `widgets_embeddings.similar_movies` read,
-    over its own items (e.g. the cold ones); `seen` holds the MF's training ratings of those items.
-    `personal=False` drops μ's companions b_u and p_u: r̂ = μ + b_i.
-    """
-
-    def __init__(
-        self, mf, item_ids, item_vectors, item_bias, *, name: str = "content", personal: bool = True
-    ):
-        self.item_encoder, self.name = IdEncoder(item_ids, "item_id"), name
-        order = np.argsort(np.asarray(item_ids, dtype=np.int64), kind="stable")  # encoder rows: sorted ids
-        if len(order) != len(self.item_encoder) or np.shape(item_vectors) != (len(order), mf.embedding_dim):
-            raise ValueError(f"need distinct item_ids and item_vectors of shape ({len(order)}, "
-                             f"{mf.embedding_dim}); got {np.shape(item_vectors)}")  # fmt: skip
-        self.item_vectors = np.asarray(item_vectors, np.float64)[order]  # (num_items, d)
-        self.item_bias = np.asarray(item_bias, np.float64)[order]  # (num_items,)
-        self.user_encoder, self.global_mean, self.rating_scale = (
-            mf.user_encoder,
-            mf.global_mean,
-            mf.rating_scale,
-        )
-        self.user_vectors = mf.user_embeddings * personal  # (num_users, d)
-        self.user_bias = mf.user_bias * personal  # (num_users,)
-        self.num_users, self.num_items = len(self.user_encoder), len(self.item_encoder)
-        mf_index = mf.item_encoder.transform(self.item_encoder.ids, unknown="ignore")
-        warm = np.flatnonzero(mf_index >= 0)  # select: MF item column → this scorer's column
-        select = sp.csr_matrix(
-            (np.ones(len(warm)), (mf_index[warm], warm)), shape=(mf.num_items, self.num_items)
-        )
-        self.seen = (mf.seen.astype(np.float64) @ select).astype(bool).tocsr()
-
-    def score_items(self, user_index) -> np.ndarray:
-        u = np.asarray(user_index, dtype=np.int64)  # (n,) → scores (n, num_items)
-        dots = self.user_vectors[u] @ self.item_vectors.T  # (n, d) @ (d, num_items)
-        return self.global_mean + self.user_bias[u, None] + self.item_bias[None, :] + dots
-
-    def score_pairs(self, user_index, item_index) -> np.ndarray:
-        u, i = np.asarray(user_index, dtype=np.int64), np.asarray(item_index, dtype=np.int64)
-        dots = np.einsum("nd,nd->n", self.user_vectors[u], self.item_vectors[i])  # (n,)
-        return self.global_mean + self.user_bias[u] + self.item_bias[i] + dots
-
-    def predict(self, user_id, item_id) -> np.ndarray:
-        """Ratings for raw id pairs, clipped; a user the MF never saw gets b_u = 0 and p_u = 0."""
-        i = self.item_encoder.transform(np.ravel(item_id))  # unknown items: a ValueError naming them
-        u = self.user_encoder.transform(np.ravel(user_id), unknown="ignore")
-        scores = self.global_mean + self.item_bias[i]
-        scores[u >= 0] = self.score_pairs(u[u >= 0], i[u >= 0])
-        return np.clip(scores, *self.rating_scale).reshape(np.shape(item_id))
-
-
-def genre_average(mf, ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    """(q, b) of every item of `ds.items` = the mean over its genres of the per-genre mean (q_i, b_i).
-
-    Per-genre means are taken over the items the MF was fitted on; an item without a genre gets (0, 0).
-    Returns `(len(ds.items), d)` and `(len(ds.items),)`, rows in `ds.items` order.
-    """
-    genres = ds.genre_matrix().astype(np.float64)  # (n, G) multi-hot
-    index = mf.item_encoder.transform(ds.items["item_id"], unknown="ignore")
-    rows = genres[index >= 0]  # (warm items, G)
-    per_genre = rows.T @ np.c_[mf.item_embeddings, mf.item_bias][index[index >= 0]]  # (G, d + 1)
-    per_genre /= np.maximum(rows.sum(axis=0), 1)[:, None]
-    mean = genres @ per_genre / np.maximum(genres.sum(axis=1), 1)[:, None]  # (n, d + 1)
-    return mean[:, :-1], mean[:, -1]
-
-
-def cold_baselines(mf, ds: Dataset, item_ids, *, seed: int) -> dict[str, ItemSpaceScorer]:
-    """Baselines for `item_ids` (items nobody has rated), on the same scale as the content models.
-
-    popularity: a cold item has no ratings, so no count and no mean: it predicts μ, and its ranking is a
-    tie, broken at random (seeded). user bias: μ + b_u, the user's leniency, nothing of the item.
-    genre average: (q, b) from `genre_average`.
-    """
-    rows = (
-        ds.items.reset_index(drop=True).reset_index().set_index("item_id").loc[item_ids, "index"].to_numpy()
-    )
-    q, b = genre_average(mf, ds)
-    zeros, jitter = (
-        np.zeros((len(rows), mf.embedding_dim)),
-        1e-9 * np.random.default_rng(seed).random(len(rows)),
-    )
-    return {"popularity": ItemSpaceScorer(mf, item_ids, zeros, jitter, name="popularity", personal=False),
-            "user bias": ItemSpaceScorer(mf, item_ids, zeros, jitter, name="user bias"),
-            "genre average": ItemSpaceScorer(mf, item_ids, q[rows], b[rows], name="genre average")}  # fmt: skip
-
-
-def cold_start_table(models: dict, split: Split, *, k: int = 10) -> pd.DataFrame:
-    """RMSE on every test rating, and NDCG / recall @k ranking each test user's candidates, one row per model."""
-    rows = {}
-    for name, model in models.items():
-        ranking = evaluate_ranking(model, split, k=k)
-        rows[name] = {"rmse": evaluate_ratings(model, split.test)["rmse"],
-                      **{m: ranking[m] for m in (f"ndcg@{k}", f"recall@{k}")}}  # fmt: skip
-    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 class ContentToMF:
