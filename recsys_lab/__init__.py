@@ -31,6 +31,7 @@ _EXPORTS = {
 _SUBMODULES = {
     "baselines",
     "cli",
+    "cold_start",
     "data",
     "datasets",
     "env",
@@ -60,6 +61,7 @@ __all__ = [  # noqa: RUF022 -- grouped: functions and classes, then submodules
     "make_synthetic",
     "baselines",
     "cli",
+    "cold_start",
     "data",
     "datasets",
     "env",

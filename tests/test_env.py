@@ -240,10 +240,8 @@ def test_setup_notebook_says_cpu_only(monkeypatch, capsys):
     assert info["gpus"] == 0 and info["mixed_precision"] is False
 
 
-# Which models train under mixed_float16 (a CPU runs the policy too, slowly): a model whose custom
-# arithmetic mixes float16 activations with float32 constants fails. Strict xfails: fix the model, then
-# drop its mark here.
-MIXED_PRECISION_XFAIL = "float16 output mixed with float32 terms; cast to float32 before the loss"
+# Every model trains under mixed_float16 (a CPU runs the policy too, slowly): custom arithmetic that mixes
+# float16 activations with float32 terms casts to float32 first.
 
 
 @pytest.mark.slow
@@ -251,12 +249,9 @@ MIXED_PRECISION_XFAIL = "float16 output mixed with float32 terms; cast to float3
     "model",
     [
         "autorec",
-        pytest.param(
-            "mf", marks=pytest.mark.xfail(raises=TypeError, strict=True, reason=MIXED_PRECISION_XFAIL)
-        ),
-        pytest.param(
-            "two_tower", marks=pytest.mark.xfail(raises=TypeError, strict=True, reason=MIXED_PRECISION_XFAIL)
-        ),
+        "mf",
+        "two_tower",
+        "regression",
     ],
 )
 def test_models_train_under_mixed_precision(model, float32_policy):
@@ -267,6 +262,7 @@ def test_models_train_under_mixed_precision(model, float32_policy):
     from recsys_lab.models.autorec import AutoRec
     from recsys_lab.models.base import TrainConfig
     from recsys_lab.models.mf import BiasedMF
+    from recsys_lab.models.regression import MLPRegression
     from recsys_lab.models.two_tower import TwoTower
     from recsys_lab.synthetic import make_synthetic
 
@@ -278,6 +274,8 @@ def test_models_train_under_mixed_precision(model, float32_policy):
         fitted = AutoRec(hidden_units=16).fit(train, rating_scale=world.rating_scale, config=config)
     elif model == "mf":
         fitted = BiasedMF(8).fit(train, rating_scale=world.rating_scale, config=config)
+    elif model == "regression":
+        fitted = MLPRegression(8, (16,)).fit(train, users=world.users, items=world.items, config=config)
     else:
         fitted = TwoTower(8, 8).fit(train, users=world.users, items=world.items, config=config)
     assert np.isfinite(fitted.history["loss"]).all()

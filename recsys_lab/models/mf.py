@@ -44,8 +44,9 @@ class MFNetwork(StatefulNetwork):
 
     def call(self, pairs):
         u, i = pairs[:, 0], pairs[:, 1]  # (batch,) each
-        p, q = self.user_embedding(u), self.item_embedding(i)  # (batch, d) each
-        b_u, b_i = self.user_bias(u)[:, 0], self.item_bias(i)[:, 0]  # (batch,) each
+        f32 = lambda x: ops.cast(x, "float32")  # noqa: E731 -- float32 sums even under mixed precision
+        p, q = f32(self.user_embedding(u)), f32(self.item_embedding(i))  # (batch, d) each
+        b_u, b_i = f32(self.user_bias(u)[:, 0]), f32(self.item_bias(i)[:, 0])  # (batch,) each
         penalty = ops.sum(p * p, axis=1) + ops.sum(q * q, axis=1) + b_u * b_u + b_i * b_i
         self.add_loss(self.l2 * ops.mean(penalty))
         return self.global_mean + b_u + b_i + ops.sum(p * q, axis=1)  # (batch,)

@@ -62,12 +62,15 @@ class RegressionNetwork(StatefulNetwork):
         if training and self.config_["id_dropout"]:  # forget some ids, so the unknown rows learn
             forget = keras.random.uniform(ops.shape(pairs), seed=self.id_noise) < self.config_["id_dropout"]
             pairs = ops.where(forget, self.unknown, pairs)
-        p, q = self.user_embedding(pairs[:, 0]), self.item_embedding(pairs[:, 1])  # (batch, d) each
+        p = ops.cast(self.user_embedding(pairs[:, 0]), "float32")  # (batch, d); float32 under mixed precision
+        q = ops.cast(self.item_embedding(pairs[:, 1]), "float32")  # (batch, d)
         self.add_loss(self.config_["l2"] * ops.mean(ops.sum(p * p, axis=1) + ops.sum(q * q, axis=1)))
-        h = ops.concatenate([p, q, ops.cast(user_x, p.dtype), ops.cast(item_x, p.dtype)], axis=1)  # x
+        h = ops.concatenate([p, q, ops.cast(user_x, "float32"), ops.cast(item_x, "float32")], axis=1)  # x
         for dense in self.hidden:  # h1 = f1(x), h2 = f2(h1)
             h = self.drop(dense(h), training=training) if self.drop else dense(h)
-        return self.config_["global_mean"] + self.out(h)[:, 0]  # ŷ = μ + f3(h2), (batch,)
+        return self.config_["global_mean"] + ops.cast(
+            self.out(h)[:, 0], "float32"
+        )  # ŷ = μ + f3(h2), (batch,)
 
     def get_config(self):
         return {**super().get_config(), **self.config_}

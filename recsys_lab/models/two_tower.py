@@ -87,7 +87,7 @@ class TwoTowerNetwork(StatefulNetwork):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         items, size = x[:, 1], ops.shape(x)[0]
-        logits = y_pred - ops.take(self.log_q, items)[None, :]  # logQ correction
+        logits = ops.cast(y_pred, "float32") - ops.take(self.log_q, items)[None, :]  # logQ correction
         repeats = ops.equal(items[:, None], items[None, :]) & ~ops.eye(size, dtype="bool")
         # the row's own positive, elsewhere in the batch, is no negative
         logits = ops.where(repeats, -1e9, logits)
