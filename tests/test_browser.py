@@ -237,11 +237,25 @@ def page(browser, lab):
     page.blocked = blocked
     yield page
     context.close()
+    shutdown_kernels(lab)  # each notebook's kernel ends with its test: memory stays at one kernel
+
+
+def shutdown_kernels(server: Server) -> None:
+    """Stop every kernel the server runs (Jupyter's REST API: GET, then DELETE /api/kernels/<id>)."""
+    headers = {"Authorization": f"token {server.token}"}
+    with urllib.request.urlopen(urllib.request.Request(f"{server.url}api/kernels", headers=headers)) as r:
+        kernels = json.load(r)
+    for kernel in kernels:
+        request = urllib.request.Request(
+            f"{server.url}api/kernels/{kernel['id']}", method="DELETE", headers=headers
+        )
+        urllib.request.urlopen(request).close()
 
 
 def run_all(page, lab: Server, notebook: str, timeout: float) -> float:
     """Open `notebook`, wait for its kernel, run all cells, wait until every cell ran; return the seconds."""
-    page.goto(lab.page_url(f"lab/tree/{notebook}"))
+    # a workspace of its own per notebook: no tabs restored from earlier tests
+    page.goto(lab.page_url(f"lab/workspaces/{Path(notebook).stem}/tree/{notebook}"))
     page.get_by_text(IDLE).wait_for(timeout=90_000)
     start = time.monotonic()
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
@@ -287,6 +301,15 @@ def screenshot(page, notebook: str, element) -> Path:
     return path
 
 
+def finish(page, notebook: str, element, seconds: float) -> None:
+    """Screenshot `element`, check that nothing outside loopback was requested, and say how long it took."""
+    shot = screenshot(page, notebook, element)
+    assert shot.stat().st_size > 10_000
+    unexpected = [url for url in page.blocked if url not in BADGE_IMAGES]
+    assert not unexpected, f"requests outside loopback were attempted (and blocked): {unexpected}"
+    print(f"{notebook}: all cells ran in {seconds:.0f} s in Chromium; screenshot {shot.relative_to(ROOT)}")
+
+
 def explorer_with(page, label: str):
     """The widget box holding the dropdown labelled `label`, its <select>, and its output area."""
     dropdown = page.locator(".widget-dropdown").filter(
@@ -311,8 +334,34 @@ def test_data_tour_runs_renders_and_reacts(page, lab):
         "temporal last 20% per user", timeout=90_000
     )  # the split report, recomputed
     expect(output.locator(FIGURE)).to_have_count(4, timeout=60_000)  # its four figures, redrawn
-    shot = screenshot(page, notebook, box)
-    assert shot.stat().st_size > 10_000
-    unexpected = [url for url in page.blocked if url not in BADGE_IMAGES]
-    assert not unexpected, f"requests outside loopback were attempted (and blocked): {unexpected}"
-    print(f"{notebook}: all cells ran in {seconds:.0f} s in Chromium; screenshot {shot.relative_to(ROOT)}")
+    finish(page, notebook, box, seconds)
+
+
+def test_regression_learning_rate_slider_reruns_descent(page, lab):
+    from playwright.sync_api import expect
+
+    notebook = "05_regression.ipynb"
+    seconds = run_all(page, lab, notebook, timeout=480)
+    assert_rendered(page, notebook, figures=4, widgets=1)
+    slider = page.locator(".widget-slider").filter(
+        has=page.locator("label", has_text=re.compile("^learning rate$"))
+    )
+    box = page.locator(".widget-vbox").filter(has=slider).last
+    output = box.locator(".widget-output")
+    expect(output.locator(FIGURE)).to_have_count(1, timeout=30_000)
+    expect(output).to_contain_text("after 200 steps", timeout=30_000)  # η = 0.1 converges
+    slider.locator(".noUi-handle").first.focus()
+    page.keyboard.press("End")  # the largest learning rate: gradient descent blows up
+    expect(output).to_contain_text("diverged after", timeout=30_000)
+    expect(output.locator(FIGURE)).to_have_count(1, timeout=30_000)  # redrawn, not added
+    finish(page, notebook, box, seconds)
+
+
+@pytest.mark.parametrize(
+    "notebook", ["02_autoencoder.ipynb", "03_cnn_item_features.ipynb", "04_inner_product.ipynb"]
+)
+def test_chapter_runs_and_renders(page, lab, notebook):
+    """The other chapters: every cell runs in the browser, figures and widgets render, a screenshot is saved."""
+    seconds = run_all(page, lab, notebook, timeout=480)
+    assert_rendered(page, notebook, figures=2, widgets=1)
+    finish(page, notebook, page.locator(".widget-vbox").first, seconds)
