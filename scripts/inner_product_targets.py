@@ -62,22 +62,37 @@ def machine() -> str:
     )
 
 
-def tuned_mf(train: pd.DataFrame, grid: dict, seed: int) -> tuple[BiasedMF, dict]:
-    """BiasedMF with hyper-parameters and epochs chosen on a 10 % validation slice of `train`, refitted on all of it."""
+def tuned(make, train: pd.DataFrame, grid: dict, config: TrainConfig, seed: int, **fit_kwargs) -> tuple:
+    """`make(**point)` for the grid point and epoch count best on a 10 % validation slice of `train`, refitted.
+
+    Each grid point trains with `config`, early-stopped on the slice's RMSE (patience 3); the best point is
+    refitted on all of `train` for its best epoch count with `seed`. Returns (model, best point with `epochs`
+    and `val_rmse`). `fit_kwargs` go to every `fit` (e.g. `rating_scale`, side tables).
+    """
     fit, valid = splits.random_split(train, 0.1, seed=seed)
     trials = []
-    for dim, l2 in itertools.product(grid["embedding_dim"], grid["l2"]):
+    for values in itertools.product(*grid.values()):
+        point = dict(zip(grid, values, strict=True))
         stop = keras.callbacks.EarlyStopping(monitor="val_rmse", mode="min", patience=3)
-        model = BiasedMF(dim, l2).fit(
-            fit, rating_scale=(1, 5), config=MF_TRAIN, validation=valid, callbacks=[stop]
-        )
+        model = make(**point).fit(fit, config=config, validation=valid, callbacks=[stop], **fit_kwargs)
         curve = np.array(model.history["val_rmse"])
-        trials.append(
-            {"embedding_dim": dim, "l2": l2, "epochs": int(curve.argmin()) + 1, "val_rmse": curve.min()}
-        )
+        trials.append({**point, "epochs": int(curve.argmin()) + 1, "val_rmse": float(curve.min())})
     best = min(trials, key=lambda t: t["val_rmse"])
-    config = TrainConfig(**{**MF_TRAIN.__dict__, "epochs": best["epochs"], "seed": seed})
-    return BiasedMF(best["embedding_dim"], best["l2"]).fit(train, rating_scale=(1, 5), config=config), best
+    final = TrainConfig(**{**config.__dict__, "epochs": best["epochs"], "seed": seed})
+    return make(**{k: best[k] for k in grid}).fit(train, config=final, **fit_kwargs), best
+
+
+def begin(quick_help: str):
+    """Parse `--seed` and `--quick`, print the command and the machine, load ml-100k: (args, dataset)."""
+    parser = argparse.ArgumentParser(description=sys.modules["__main__"].__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    args = parser.parse_args()
+    print("command: python " + " ".join(sys.argv))
+    print("machine: " + machine())
+    ds = load_movielens("ml-100k")
+    print(f"{ds!r}\n")
+    return args, ds
 
 
 def mf_folds(ds, folds, grid, seed) -> pd.DataFrame:
@@ -85,7 +100,7 @@ def mf_folds(ds, folds, grid, seed) -> pd.DataFrame:
     for fold in folds:
         start = time.perf_counter()
         train, test = splits.official_fold(ds, fold)
-        model, best = tuned_mf(train, grid, seed)
+        model, best = tuned(BiasedMF, train, grid, MF_TRAIN, seed, rating_scale=(1, 5))
         result = evaluate_ratings(model, test)
         rows.append(
             {
@@ -164,14 +179,7 @@ def ann_recall(model: TwoTower) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--quick", action="store_true", help="u1 only, a 1x2 grid")
-    args = parser.parse_args()
-    print("command: python " + " ".join(sys.argv))
-    print("machine: " + machine())
-    ds = load_movielens("ml-100k")
-    print(f"{ds!r}\n")
+    args, ds = begin("u1 only, a 1x2 grid")
     start = time.perf_counter()
     folds = FOLDS[:1] if args.quick else FOLDS
     grid = {"embedding_dim": (32,), "l2": (0.05, 0.1)} if args.quick else MF_GRID

@@ -16,62 +16,42 @@ biased MF, and on cold-start users.
 
 from __future__ import annotations
 
-import argparse
-import itertools
-import sys
 import time
 
-import keras
-import numpy as np
 import pandas as pd
-from inner_product_targets import MF_GRID, machine, tuned_mf
+from inner_product_targets import MF_GRID, MF_TRAIN, begin, tuned
 
 from recsys_lab import splits
 from recsys_lab.baselines import BiasBaseline
 from recsys_lab.evaluation import evaluate_ratings
 from recsys_lab.models.base import TrainConfig
+from recsys_lab.models.mf import BiasedMF
 from recsys_lab.models.regression import MLPRegression
-from recsys_lab.movielens import load_movielens
 
 FOLDS = ("u1", "u2", "u3", "u4", "u5")
 GRID = {"embedding_dim": (32, 64), "dropout": (0.3, 0.5)}
 TRAIN = TrainConfig(epochs=40, batch_size=1024, learning_rate=2e-3, steps_per_execution=8)
 
 
-def best_epochs(make, train, ds, seed, **side) -> tuple[int, float]:
-    """Early-stopped fit of `make()` on 90 % of `train`: (best epoch count, its validation RMSE)."""
-    fit, valid = splits.random_split(train, 0.1, seed=seed)
-    stop = keras.callbacks.EarlyStopping(monitor="val_rmse", mode="min", patience=3)
-    config = TrainConfig(**{**TRAIN.__dict__, "seed": seed})
-    model = make().fit(
-        fit, rating_scale=ds.rating_scale, config=config, validation=valid, callbacks=[stop], **side
-    )
-    curve = np.array(model.history["val_rmse"])
-    return int(curve.argmin()) + 1, float(curve.min())
-
-
 def fold_row(ds, fold: str, grid: dict, seed: int) -> dict:
     start = time.perf_counter()
     train, test = splits.official_fold(ds, fold)
-    side = {"users": ds.users, "items": ds.items}
-    trials = []
-    for dim, dropout in itertools.product(grid["embedding_dim"], grid["dropout"]):
-        epochs, val = best_epochs(
-            lambda d=dim, p=dropout: MLPRegression(d, dropout=p), train, ds, seed, **side
-        )
-        trials.append({"embedding_dim": dim, "dropout": dropout, "epochs": epochs, "val_rmse": val})
-    best = min(trials, key=lambda t: t["val_rmse"])
-    config = TrainConfig(**{**TRAIN.__dict__, "epochs": best["epochs"], "seed": seed})
-    mlp = MLPRegression(best["embedding_dim"], dropout=best["dropout"]).fit(
-        train, rating_scale=ds.rating_scale, config=config, **side
+    config = TrainConfig(**{**TRAIN.__dict__, "seed": seed})
+    mlp, best = tuned(MLPRegression, train, grid, config, seed, rating_scale=ds.rating_scale, users=ds.users,
+                      items=ds.items)  # fmt: skip
+    mf_grid = (
+        MF_GRID
+        if len(grid["embedding_dim"]) * len(grid["dropout"]) > 1
+        else {"embedding_dim": (32,), "l2": (0.1,)}
     )
-    mf, _ = tuned_mf(train, MF_GRID if len(trials) > 1 else {"embedding_dim": (32,), "l2": (0.1,)}, seed)
+    mf, _ = tuned(BiasedMF, train, mf_grid, MF_TRAIN, seed, rating_scale=(1, 5))
+    mlp_result = evaluate_ratings(mlp, test)
     row = {
         "fold": fold,
         "bias": evaluate_ratings(BiasBaseline().fit(train, rating_scale=ds.rating_scale), test)["rmse"],
         "biased MF": evaluate_ratings(mf, test)["rmse"],
-        "MLP": evaluate_ratings(mlp, test)["rmse"],
-        "MLP mae": evaluate_ratings(mlp, test)["mae"],
+        "MLP": mlp_result["rmse"],
+        "MLP mae": mlp_result["mae"],
         **{k: best[k] for k in ("embedding_dim", "dropout", "epochs")},
         "seconds": time.perf_counter() - start,
     }
@@ -104,14 +84,7 @@ def cold_users(ds, seeds) -> pd.DataFrame:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--quick", action="store_true", help="u1 only, one grid point, one cold-user seed")
-    args = parser.parse_args()
-    print("command: python " + " ".join(sys.argv))
-    print("machine: " + machine())
-    ds = load_movielens("ml-100k")
-    print(f"{ds!r}\n")
+    args, ds = begin("u1 only, one grid point, one cold-user seed")
     start = time.perf_counter()
     folds = FOLDS[:1] if args.quick else FOLDS
     grid = {"embedding_dim": (32,), "dropout": (0.3,)} if args.quick else GRID
