@@ -108,12 +108,19 @@ class Recommender:
         self._check_fitted()
         return self._predict(np.asarray(user_index, dtype=np.int64), np.asarray(item_index, dtype=np.int64))
 
-    def score_items(self, user_index: np.ndarray) -> np.ndarray:
-        """Ranking scores of every training item for each user: shape `(len(user_index), num_items)`."""
+    def score_items(self, user_index: np.ndarray, users_per_batch: int = 64) -> np.ndarray:
+        """Ranking scores of every training item for each user: shape `(len(user_index), num_items)`.
+
+        Scored through `score_pairs` for `users_per_batch` users at a time, so the pairs (and whatever a model
+        builds per pair, such as feature rows) never number more than `users_per_batch × num_items`.
+        """
         user_index = np.asarray(user_index, dtype=np.int64)
-        users = np.repeat(user_index, self.num_items)
-        items = np.tile(np.arange(self.num_items), len(user_index))
-        return self.score_pairs(users, items).reshape(len(user_index), self.num_items)
+        scores = np.empty((len(user_index), self.num_items))
+        for start in range(0, len(user_index), users_per_batch):
+            chunk = user_index[start : start + users_per_batch]
+            users, items = np.repeat(chunk, self.num_items), np.tile(np.arange(self.num_items), len(chunk))
+            scores[start : start + len(chunk)] = self.score_pairs(users, items).reshape(len(chunk), -1)
+        return scores
 
     def recommend(self, user_id: int, k: int = 10, *, exclude_seen: bool = True) -> pd.DataFrame:
         """The top-`k` items for one known user: a DataFrame `rank, item_id, score`.

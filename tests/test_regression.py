@@ -239,6 +239,11 @@ def test_same_seed_same_model_and_save_load_round_trip(world, fitted, tmp_path):
     np.testing.assert_allclose(loaded.predict(pairs["user_id"], pairs["item_id"]), expected, rtol=1e-6)
     assert repr(loaded) == repr(model) and loaded.side["user"][2] == model.side["user"][2]
     np.testing.assert_allclose(loaded.score_items([0, 1]), model.score_items([0, 1]), rtol=1e-6)
+    users = np.arange(20)  # scored 7 users at a time: the same as every pair at once
+    every_pair = model.score_pairs(np.repeat(users, model.num_items), np.tile(np.arange(model.num_items), 20))
+    np.testing.assert_allclose(
+        model.score_items(users, users_per_batch=7), every_pair.reshape(20, -1), rtol=1e-6
+    )
 
 
 def test_bad_input_is_named(world, fitted):

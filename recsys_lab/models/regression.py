@@ -142,13 +142,6 @@ class MLPRegression(KerasRecommender):
         item_id = np.where(item_index >= 0, self.item_encoder.inverse(np.maximum(item_index, 0)), -1)
         return self._predict_ids(user_index, item_index, user_id, item_id)
 
-    def score_items(self, user_index, users_per_batch: int = 64) -> np.ndarray:
-        """Every training item for each user, `(len(user_index), num_items)`, a few users at a time (small memory)."""
-        user_index = np.asarray(user_index, dtype=np.int64)
-        parts = [super(MLPRegression, self).score_items(user_index[s : s + users_per_batch])
-                 for s in range(0, len(user_index), users_per_batch)]  # fmt: skip
-        return np.concatenate(parts) if parts else np.zeros((0, self.num_items))
-
     def _state(self) -> dict[str, np.ndarray]:
         state = super()._state()
         for kind, parts in self.side.items():
