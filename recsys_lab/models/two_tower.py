@@ -102,6 +102,7 @@ class TwoTower(KerasRecommender):
     """Two-tower retrieval model; scores are inner products of `user_vectors` and `item_vectors`."""
 
     name = "two-tower"
+    predicts_ratings = False  # a ranking model: evaluation tables leave its RMSE empty
 
     def __init__(self, embedding_dim: int = 32, output_dim: int = 32, positive_threshold=None):
         if embedding_dim < 1 or output_dim < 1:
