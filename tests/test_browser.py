@@ -6,6 +6,9 @@ screenshot under test-artifacts/. The server serves a temporary copy of the note
 repository is written), with its own Jupyter config, settings and runtime folders, and is stopped by the
 fixture, also when a test fails. The browser may reach 127.0.0.1 only: any other request is aborted.
 
+Chapter 06's recommender is also served as the README says, by Voilà (`app/recommender.ipynb`), and used like
+a learner would: a known user's list, then one movie rated, then a model that cannot fold a new user in.
+
 Skipped, with the reason, when Chromium, Playwright or JupyterLab is missing; CI sets
 RECSYS_LAB_REQUIRE_BROWSER=1 to turn those skips into failures. Kernels inherit RECSYS_LAB_MIRROR, so the
 notebooks read real MovieLens offline when it is set (else they use the synthetic world).
@@ -365,3 +368,90 @@ def test_chapter_runs_and_renders(page, lab, notebook):
     seconds = run_all(page, lab, notebook, timeout=480)
     assert_rendered(page, notebook, figures=2, widgets=1)
     finish(page, notebook, page.locator(".widget-vbox").first, seconds)
+
+
+def recommender_box(page):
+    """The recommender widget of chapter 06 (or the Voilà app): its model dropdown, mode buttons and result."""
+    model = page.locator(".widget-dropdown").filter(has=page.locator("label", has_text=re.compile("^model$")))
+    box = page.locator(".widget-vbox").filter(has=model).last
+    return box, model.locator("select"), box.locator(".widget-html").last
+
+
+def rate_one_movie_and_switch_models(page, box, model, result) -> None:
+    """Known user first; then 'you' with one movie rated 5; then a model that cannot fold a new user in."""
+    from playwright.sync_api import expect
+
+    expect(result).to_contain_text("for user", timeout=60_000)
+    expect(result).to_contain_text("because you liked", timeout=30_000)
+    box.get_by_role("button", name="you", exact=True).click()
+    box.locator(".widget-dropdown select").nth(1).select_option(index=1)  # the first movie offered
+    model.select_option(label="biased MF")
+    box.get_by_role("button", name="recommend", exact=True).click()
+    expect(result).to_contain_text("for your 1 rating(s)", timeout=30_000)
+    expect(result.locator("tr")).to_have_count(11, timeout=30_000)  # a header and ten movies
+    expect(result).to_contain_text("because you liked", timeout=30_000)
+
+
+def test_end_to_end_recommender_answers_a_new_user_and_explains(page, lab):
+    from playwright.sync_api import expect
+
+    notebook = "06_end_to_end.ipynb"
+    seconds = run_all(page, lab, notebook, timeout=480)
+    assert_rendered(page, notebook, figures=1, widgets=3)
+    box, model, result = recommender_box(page)
+    rate_one_movie_and_switch_models(page, box, model, result)
+    model.select_option(label="I-AutoRec")  # one input per training user: it cannot, and says so
+    expect(result).to_contain_text("⚠ fold_in needs U-AutoRec", timeout=30_000)
+    finish(page, notebook, box, seconds)
+
+
+def test_faq_quiz_gives_feedback_and_keeps_score(page, lab):
+    from playwright.sync_api import expect
+
+    notebook = "08_faq.ipynb"
+    seconds = run_all(page, lab, notebook, timeout=240)
+    assert_rendered(page, notebook, figures=0, widgets=3)
+    check_buttons = page.get_by_role("button", name="Check", exact=True)
+    first = page.locator(".widget-vbox").filter(has=check_buttons).nth(1)  # the quiz's box, then question 1's
+    expect(first.get_by_role("button", name="Check", exact=True)).to_have_count(1)
+    first.locator(".widget-checkbox input").first.check()  # one of its right choices, not all of them
+    first.get_by_role("button", name="Check", exact=True).click()
+    expect(first.locator(".widget-html").last).to_contain_text("Not quite", timeout=30_000)
+    expect(first.locator(".widget-html").last).to_contain_text("see 06_end_to_end.ipynb", timeout=30_000)
+    scoreboard = page.locator(".widget-html").filter(has_text=re.compile(r"Score: \d+ of \d+")).first
+    expect(scoreboard).to_contain_text("(1 checked)", timeout=30_000)
+    finish(page, notebook, first, seconds)
+
+
+def voila_command(port: int, token: str) -> list[str]:
+    return ["voila", "recommender.ipynb", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+            f"--token={token}", "--ServerApp.allow_root=True"]  # fmt: skip
+
+
+def test_voila_app_serves_the_recommender(browser, tmp_path_factory):
+    """The README's app command: app/recommender.ipynb in Voilà (one epoch per model on the synthetic world)."""
+    from playwright.sync_api import expect
+
+    if importlib.util.find_spec("voila") is None:
+        _unavailable("Voilà is not installed (pip install -e '.[test]')")
+    root = tmp_path_factory.mktemp("app")
+    shutil.copy(ROOT / "app" / "recommender.ipynb", root)
+    env = {"RECSYS_LAB_APP_DATASET": "synthetic", "RECSYS_LAB_APP_EPOCHS": "1"}
+    env.update({k: os.environ[k] for k in ("RECSYS_LAB_DATA",) if k in os.environ})
+    home = tmp_path_factory.mktemp("voila")
+    with serve(
+        voila_command, name="voila", root=root, home=home, env=env, ready="voila/static/voila.js"
+    ) as app:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        start = time.monotonic()
+        page.goto(app.page_url(""), timeout=240_000)
+        box, model, result = recommender_box(page)
+        expect(model).to_be_visible(timeout=240_000)
+        assert "Traceback" not in page.content(), app.log_tail()
+        rate_one_movie_and_switch_models(page, box, model, result)
+        shot = screenshot(page, "voila_recommender", box)
+        print(
+            f"Voilà app ready and answering in {time.monotonic() - start:.0f} s; screenshot {shot.relative_to(ROOT)}"
+        )
+        context.close()

@@ -143,20 +143,3 @@ def test_the_table_uses_the_chapters_evaluation(app):
     assert table.loc["user+item bias", "rmse"] == direct["rmse"]
     with pytest.raises(ValueError, match="unknown model 'SVD'"):
         course.build("SVD", seed=0)
-
-
-def test_the_voila_app_notebook_runs_and_builds_the_widget(monkeypatch):
-    """app/recommender.ipynb, executed as Voilà would, on the synthetic world with one epoch per model."""
-    from nbclient import NotebookClient
-
-    monkeypatch.setenv("RECSYS_LAB_APP_DATASET", "synthetic")
-    monkeypatch.setenv("RECSYS_LAB_APP_EPOCHS", "1")
-    nb = nbformat.read(ROOT / "app" / "recommender.ipynb", as_version=4)
-    NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
-    ).execute()
-    last = nb.cells[-1].outputs
-    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in last), last
-    assert not any(
-        o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code" for o in c.outputs
-    )
