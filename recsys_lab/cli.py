@@ -3,6 +3,7 @@
 recsys-lab download ml-100k ml-latest-small    # into the cache (or --data-home DIR), with progress bars
 recsys-lab list                                # known releases, size, and what is cached
 recsys-lab doctor                              # versions, Keras backend, GPU, cache, mirror: and fixes
+recsys-lab student notebooks/*.ipynb --out student/   # the notebooks with their solutions replaced by stubs
 """
 
 from __future__ import annotations
@@ -57,6 +58,19 @@ def _doctor(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _student(args: argparse.Namespace) -> int:
+    from recsys_lab.student import write_student_versions
+
+    try:
+        written = write_student_versions(args.notebooks, args.out)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for name, stubbed in written.items():
+        print(f"{name}: {len(stubbed)} exercise(s) stubbed ({', '.join(stubbed) or 'none'})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="recsys-lab", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -71,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="check the environment and say how to fix what is wrong")
     p.add_argument("--no-tensorflow", action="store_true", help="skip the TensorFlow/GPU checks (faster)")
     p.set_defaults(run=_doctor)
+    p = sub.add_parser(
+        "student", help="write student versions: solutions replaced by NotImplementedError stubs"
+    )
+    p.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="e.g. notebooks/*.ipynb")
+    p.add_argument("--out", required=True, help="folder for the student versions (not the notebooks' own)")
+    p.set_defaults(run=_student)
     return parser
 
 

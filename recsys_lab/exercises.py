@@ -1,0 +1,176 @@
+"""Checks for the chapters' code exercises: specific feedback and a hint, never a bare traceback.
+
+Each `check_*` calls the learner's function on small inputs, compares with a reference written here, and, when the
+result is wrong, recognises the typical mistakes (the unmasked loss, a flipped kernel, a leaking split...) to say
+which one it is. It returns the `Feedback` the FAQ quiz uses (`recsys_lab.quiz`): `correct`, `message`, and in
+`pointer` the hint. An exercise not done yet (a student version's stub raising NotImplementedError) gets its hint.
+
+numpy/pandas only: no TensorFlow here.
+
+>>> def masked_mse(y_true, y_pred):
+...     mask = y_true > 0
+...     return ((y_true - y_pred) ** 2 * mask).sum() / mask.sum()
+>>> check_masked_mse(masked_mse).correct
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from recsys_lab.quiz import Feedback
+
+
+def _run(exercise: str, hint: str, fn: Callable, *args):
+    """`fn(*args)` as a float64 array, or the Feedback that explains why it could not run."""
+    try:
+        return np.asarray(fn(*args), dtype=np.float64)
+    except NotImplementedError:
+        return Feedback(
+            False, f"Exercise {exercise} is not done yet: replace the stub with your code.", hint, False
+        )
+    except Exception as error:  # the learner's code failed: say how, with the hint
+        return Feedback(False, f"Your function raised {type(error).__name__}: {error}", hint, False)
+
+
+def _verdict(exercise: str, hint: str, got, expected, mistakes: dict[str, np.ndarray]) -> Feedback:
+    """Right when `got` ≈ `expected`; else the first of `mistakes` (a name → what that mistake gives) it matches."""
+    if isinstance(got, Feedback):
+        return got
+    if got.shape != np.shape(expected):
+        return Feedback(False, f"Exercise {exercise}: the result has shape {got.shape}, expected "
+                               f"{np.shape(expected)}.", hint)  # fmt: skip
+    if np.allclose(got, expected, rtol=1e-5, atol=1e-8):
+        return Feedback(True, f"Exercise {exercise}: correct.", hint)
+    for mistake, wrong in mistakes.items():
+        if np.shape(wrong) == got.shape and np.allclose(got, wrong, rtol=1e-5, atol=1e-8):
+            return Feedback(False, f"Exercise {exercise}: not yet. It looks like {mistake}.", hint)
+    return Feedback(False, f"Exercise {exercise}: not yet; the values differ from the reference.", hint)
+
+
+def check_masked_mse(fn: Callable) -> Feedback:
+    """Chapter 02: `fn(y_true, y_pred)` is the mean squared error over the observed ratings (y_true > 0) only."""
+    hint = "Square the error only where a rating exists (y_true > 0) and divide by how many ratings exist."
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(1, 6, size=(6, 9)) * (rng.random((6, 9)) < 0.3)  # (users, items), 0 = not rated
+    y_pred = rng.uniform(1, 5, size=(6, 9))
+    mask = y_true > 0
+    errors = (y_true - y_pred) ** 2
+    mistakes = {
+        "the unmasked mean over every entry, the empty ones counted as ratings of 0": errors.mean(),
+        "the masked sum divided by all entries instead of the observed ones": (errors * mask).sum() / mask.size,
+        "a 1/2 in front (that is the article's L, fine for gradients, not the MSE asked for)":
+            (errors * mask).sum() / mask.sum() / 2,
+    }  # fmt: skip
+    return _verdict("02.1", hint, _run("02.1", hint, fn, y_true, y_pred), (errors * mask).sum() / mask.sum(),
+                    mistakes)  # fmt: skip
+
+
+def check_conv1d(fn: Callable) -> Feedback:
+    """Chapter 03: `fn(x, kernel)` is a 'valid' 1-D convolution as Keras computes it: y_t = Σ_j x_{t+j} k_j."""
+    hint = "Slide the kernel without flipping it, y[t] = sum_j x[t + j] * k[j]; 'valid' gives len(x) - len(k) + 1."
+    x, kernel = np.array([1.0, 3.0, -2.0, 0.5, 4.0, 2.0, -1.0]), np.array([0.5, -1.0, 2.0])
+    expected = np.correlate(x, kernel, mode="valid")
+    mistakes = {"a flipped kernel: the textbook convolution, not Keras' cross-correlation":
+                np.convolve(x, kernel, mode="valid")}  # fmt: skip
+    got = _run("03.1", hint, fn, x, kernel)
+    if not isinstance(got, Feedback) and got.shape == (len(x),):
+        return Feedback(False, "Exercise 03.1: the output has one value per input: that is 'same' padding, "
+                               "not 'valid'.", hint)  # fmt: skip
+    return _verdict("03.1", hint, got, expected, mistakes)
+
+
+def check_scores(fn: Callable) -> Feedback:
+    """Chapter 04: `fn(user_vectors, item_vectors)` is the `(num_users, num_items)` matrix of inner products."""
+    hint = "One matrix product: user_vectors (users, d) @ item_vectors.T (d, items); no normalising."
+    rng = np.random.default_rng(4)
+    users, items = rng.normal(size=(3, 5)), rng.normal(size=(7, 5))
+    unit = lambda v: v / np.linalg.norm(v, axis=1, keepdims=True)  # noqa: E731
+    mistakes = {"cosine similarity (the vectors were normalised): the course asks for the dot product":
+                unit(users) @ unit(items).T}  # fmt: skip
+    got = _run("04.1", hint, fn, users, items)
+    if not isinstance(got, Feedback) and got.shape == (7, 3):
+        return Feedback(False, "Exercise 04.1: the result is transposed: rows should be users.", hint)
+    feedback = _verdict("04.1", hint, got, users @ items.T, mistakes)
+    if feedback.correct:  # vectors of two spaces must be refused, not silently truncated or padded
+        mixed = _run("04.1", hint, fn, rng.normal(size=(2, 16)), rng.normal(size=(4, 64)))
+        if not isinstance(mixed, Feedback):
+            return Feedback(False, "Exercise 04.1: 16-d users against 64-d items returned numbers; it must raise "
+                                   "an error (vectors of different spaces have no inner product).", hint)  # fmt: skip
+    return feedback
+
+
+def check_gradient(fn: Callable) -> Feedback:
+    """Chapter 05: `fn(x, y, w)` is ∂L/∂w for L = 1/(2N) Σ (y - x w)², with x `(N, F)`, y `(N,)`, w `(F,)`."""
+    hint = "dL/dw = -(1/N) x^T (y - x w): the chain rule through the square and through x w."
+    rng = np.random.default_rng(5)
+    x, w = rng.normal(size=(8, 3)), rng.normal(size=3)
+    y = x @ rng.normal(size=3) + 0.1 * rng.normal(size=8)
+    residual = y - x @ w  # (N,)
+    expected = -x.T @ residual / len(y)
+    mistakes = {"a missing 1/N (the gradient of the sum, not of the mean)": -x.T @ residual,
+                "a sign error (that is the direction to step in, the negative gradient)": x.T @ residual / len(y),
+                "a missing factor 1/2 cancelled twice: 2/N instead of 1/N": -2 * x.T @ residual / len(y)}  # fmt: skip
+    return _verdict("05.1", hint, _run("05.1", hint, fn, x, y, w), expected, mistakes)
+
+
+def check_split(fn: Callable) -> Feedback:
+    """Chapter 01: `fn(ratings, seed)` returns `(train, test)`: about 20 % of each user's ratings held out."""
+    hint = "Per user: shuffle their ratings with the seed, keep 80 % for train and the rest for test; no pair in both."
+    rng = np.random.default_rng(1)
+    ratings = pd.DataFrame({"user_id": np.repeat(np.arange(1, 21), 10), "item_id": rng.permuted(
+        np.tile(np.arange(1, 31), (20, 1)), axis=1)[:, :10].ravel(), "rating": rng.integers(1, 6, 200)})  # fmt: skip
+    original = ratings.copy()
+    try:
+        train, test = fn(ratings, 0)
+    except NotImplementedError:
+        return Feedback(False, "Exercise 01.1 is not done yet: replace the stub with your code.", hint, False)
+    except Exception as error:
+        return Feedback(False, f"Your function raised {type(error).__name__}: {error}", hint, False)
+    if not ratings.equals(original):
+        return Feedback(False, "Exercise 01.1: your function changed its input; work on a copy.", hint)
+    pairs = lambda t: set(zip(t["user_id"], t["item_id"], strict=True))  # noqa: E731
+    if pairs(train) & pairs(test):
+        return Feedback(
+            False, "Exercise 01.1: some ratings are in both train and test: that leaks the answers.", hint
+        )
+    if pairs(train) | pairs(test) != pairs(ratings):
+        return Feedback(
+            False, "Exercise 01.1: train and test together must hold every rating exactly once.", hint
+        )
+    if set(test["user_id"]) - set(train["user_id"]):
+        return Feedback(False, "Exercise 01.1: some users are only in test; split each user's ratings.", hint)
+    share = test.groupby("user_id").size() / 10
+    if not share.between(0.1, 0.3).all():
+        return Feedback(False, f"Exercise 01.1: each user should have about 20 % in test; shares run from "
+                               f"{share.min():.0%} to {share.max():.0%}.", hint)  # fmt: skip
+    return Feedback(True, "Exercise 01.1: correct.", hint)
+
+
+def check_fold_in(fn: Callable) -> Feedback:
+    """Chapter 06: `fn(q, y, l2)` solves min_p Σ (y_j - q_j·p)² + l2 ‖p‖² for a new user's p `(d,)`."""
+    hint = "Ridge regression: p = (Qᵀ Q + l2 I)⁻¹ Qᵀ y, with Q the (n, d) vectors of the movies rated."
+    rng = np.random.default_rng(6)
+    q, y, l2 = rng.normal(size=(4, 6)), rng.normal(size=4), 0.7
+    expected = np.linalg.solve(q.T @ q + l2 * np.eye(6), q.T @ y)
+    mistakes = {"least squares without the l2 term (with fewer ratings than dimensions it is not unique)":
+                np.linalg.lstsq(q, y, rcond=None)[0]}  # fmt: skip
+    return _verdict("06.1", hint, _run("06.1", hint, fn, q, y, l2), expected, mistakes)
+
+
+def check_ease(fn: Callable) -> Feedback:
+    """Chapter 07: `fn(x, l2)` is EASE's item-item matrix B for a 0/1 matrix x `(users, items)` (Steck 2019)."""
+    hint = "P = (XᵀX + l2 I)⁻¹, then B = -P / diag(P) column by column, and set B's diagonal to 0."
+    rng = np.random.default_rng(7)
+    x, l2 = (rng.random((12, 6)) < 0.4).astype(np.float64), 2.0
+    gram = x.T @ x + l2 * np.eye(6)
+    p = np.linalg.inv(gram)
+    expected = -p / np.diag(p)[None, :]
+    np.fill_diagonal(expected, 0.0)
+    mistakes = {"the unconstrained ridge solution (XᵀX + l2 I)⁻¹ XᵀX: its diagonal is not 0, so each item "
+                "mostly predicts itself": p @ (x.T @ x),
+                "B's diagonal left as -1 (fill it with 0 after dividing)": -p / np.diag(p)[None, :]}  # fmt: skip
+    return _verdict("07.1", hint, _run("07.1", hint, fn, x, l2), expected, mistakes)

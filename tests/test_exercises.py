@@ -1,0 +1,144 @@
+"""Exercise checks against correct answers and typical mistakes; student versions generated and checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from recsys_lab import exercises, quiz
+from recsys_lab.cli import main
+from recsys_lab.student import BEGIN, strip_solutions, student_version
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "notebooks").glob("0[1-7]_*.ipynb"))
+
+
+def stub(*_):
+    raise NotImplementedError("exercise: write your code here")
+
+
+def masked(y_true, y_pred):
+    mask = y_true > 0
+    return ((y_true - y_pred) ** 2 * mask).sum() / mask.sum()
+
+
+@pytest.mark.parametrize(
+    ("check", "wrong", "says"),
+    [
+        (exercises.check_masked_mse, lambda t, p: ((t - p) ** 2).mean(), "unmasked mean over every entry"),
+        (exercises.check_masked_mse, lambda t, p: ((t - p) ** 2 * (t > 0)).sum() / t.size, "divided by all entries"),
+        (exercises.check_conv1d, lambda x, k: np.convolve(x, k, mode="valid"), "flipped kernel"),
+        (exercises.check_conv1d, lambda x, k: np.correlate(x, k, mode="same"), "'same' padding"),
+        (exercises.check_scores, lambda u, i: u @ i.T / np.outer(np.linalg.norm(u, axis=1), np.linalg.norm(i, axis=1)),
+         "cosine similarity"),
+        (exercises.check_scores, lambda u, i: i @ u.T, "transposed"),
+        (exercises.check_scores, lambda u, i: u[:, : min(u.shape[1], i.shape[1])] @ i[:, : u.shape[1]].T,
+         "must raise an error"),
+        (exercises.check_gradient, lambda x, y, w: -x.T @ (y - x @ w), "missing 1/N"),
+        (exercises.check_gradient, lambda x, y, w: x.T @ (y - x @ w) / len(y), "sign error"),
+        (exercises.check_fold_in, lambda q, y, l2: np.linalg.lstsq(q, y, rcond=None)[0], "without the l2 term"),
+        (exercises.check_split, lambda r, s: (r, r.sample(frac=0.2, random_state=s)), "in both train and test"),
+        (exercises.check_ease, lambda x, l2: np.linalg.inv(x.T @ x + l2 * np.eye(x.shape[1])) @ (x.T @ x),
+         "unconstrained ridge"),
+        (exercises.check_split, lambda r, s: (r.iloc[:160], r.iloc[160:]), "only in test"),
+    ],
+)  # fmt: skip
+def test_typical_mistakes_are_named(check, wrong, says):
+    feedback = check(wrong)
+    assert not feedback.correct and says in feedback.message, feedback.message
+    assert feedback.pointer  # the hint
+
+
+def ease(x, l2):
+    p = np.linalg.inv(x.T @ x + l2 * np.eye(x.shape[1]))
+    b = -p / np.diag(p)
+    np.fill_diagonal(b, 0.0)
+    return b
+
+
+def test_right_answers_pass_and_stubs_or_crashes_get_the_hint():
+    right = {
+        exercises.check_masked_mse: masked,
+        exercises.check_conv1d: lambda x, k: np.array(
+            [x[t : t + len(k)] @ k for t in range(len(x) - len(k) + 1)]
+        ),
+        exercises.check_gradient: lambda x, y, w: -x.T @ (y - x @ w) / len(y),
+        exercises.check_fold_in: lambda q, y, l2: np.linalg.solve(q.T @ q + l2 * np.eye(q.shape[1]), q.T @ y),
+        exercises.check_ease: ease,
+    }
+    for check, fn in right.items():
+        assert check(fn).correct, check.__name__
+        feedback = check(stub)
+        assert not feedback.correct and not feedback.answered and "not done yet" in feedback.message
+        crashed = check(lambda *_: 1 / 0)
+        assert "ZeroDivisionError" in crashed.message and crashed.pointer
+
+
+def test_split_check_catches_a_mutated_input_and_the_feedback_is_the_quiz_one():
+    def mutating(ratings, seed):
+        ratings["rating"] = 0
+        return ratings.iloc[:0], ratings
+
+    assert "changed its input" in exercises.check_split(mutating).message
+    assert isinstance(
+        exercises.check_split(stub), quiz.Feedback
+    )  # one checking machinery for quiz and exercises
+
+
+def exercise_cells(nb) -> list[str]:
+    return [c.source for c in nb.cells if c.cell_type == "code" and c.source.startswith("# Exercise ")]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_student_version_stubs_each_solution_and_its_check_gives_the_hint(path):
+    solution = nbformat.read(path, as_version=4)
+    student, stubbed = student_version(solution)
+    cells = exercise_cells(solution)
+    assert cells and len(stubbed) == len(cells), "every chapter ends with a checked code exercise"
+    first = next(i for i, c in enumerate(solution.cells) if c.source.startswith("# Exercise "))
+    before = [c.source for c in solution.cells[:first]]
+    assert [c.source for c in student.cells[:first]] == before  # all that runs in CI before it, unchanged
+    for solved, unsolved in zip(cells, exercise_cells(student), strict=True):
+        assert BEGIN not in unsolved and "NotImplementedError" in unsolved
+        done, todo = {}, {}
+        exec(compile(solved, path.name, "exec"), done)  # the cells need numpy, pandas and exercises only
+        exec(compile(unsolved, path.name, "exec"), todo)
+        assert done["feedback"].correct, done["feedback"]
+        assert not todo["feedback"].correct and "not done yet" in todo["feedback"].message
+        assert todo["feedback"].pointer
+
+
+def test_command_writes_student_versions_and_refuses_bad_input(tmp_path, capsys):
+    assert main(["student", *map(str, CHAPTERS), "--out", str(tmp_path / "student")]) == 0
+    assert "exercise(s) stubbed" in capsys.readouterr().out
+    for path in CHAPTERS:
+        student = nbformat.read(tmp_path / "student" / path.name, as_version=4)
+        assert not any(BEGIN in c.source for c in student.cells if c.cell_type == "code")
+        assert exercise_cells(nbformat.read(path, as_version=4)) != exercise_cells(student)  # ours untouched
+    assert main(["student", str(CHAPTERS[0]), "--out", str(ROOT / "notebooks")]) == 2
+    assert "holds the notebooks themselves" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="without ### END SOLUTION"):
+        strip_solutions("x = 1\n### BEGIN SOLUTION\ny = 2", "01.1")
+    with pytest.raises(ValueError, match="without ### BEGIN SOLUTION"):
+        strip_solutions("### END SOLUTION", "01.1")
+    loose = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")]
+    )
+    with pytest.raises(ValueError, match="outside an exercise cell"):
+        student_version(loose)
+    assert strip_solutions(
+        "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION", "02.1"
+    ) == ('def f():\n    raise NotImplementedError("exercise 02.1: write your code here")')
+
+
+def test_split_reference_solution_keeps_every_rating_once():
+    ratings = pd.DataFrame({"user_id": [1] * 10 + [2] * 5, "item_id": range(15), "rating": [4.0] * 15})
+    done = {}
+    source = exercise_cells(nbformat.read(CHAPTERS[0], as_version=4))[0]
+    exec(compile(source, "01", "exec"), done)
+    train, test = done["my_split"](ratings, 0)
+    assert len(train) + len(test) == 15 and set(test["user_id"]) <= set(train["user_id"])
