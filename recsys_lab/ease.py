@@ -60,7 +60,7 @@ class EASE(Recommender):
         p = scipy.linalg.inv(gram, overwrite_a=True, check_finite=False)  # P = (XᵀX + λI)⁻¹
         weights = p / -np.diag(p)[None, :]  # B_ij = −P_ij / P_jj
         weights[np.diag_indices_from(weights)] = 0.0
-        self.weights = weights
+        self.weights = np.ascontiguousarray(weights)  # LAPACK's inverse is column-major; rows are read below
         self._position = np.full(self.num_items, -1)  # dense item index → row/column of B, -1 if left out
         self._position[self.modelled] = np.arange(len(self.modelled))
 
@@ -108,6 +108,28 @@ class EASE(Recommender):
         terms = self.weights[self._position[history], column]
         order = np.argsort(-terms, kind="stable")
         return history[order], terms[order]
+
+    def score_items_without(self, user_index: int, removed) -> np.ndarray:
+        """User u's scores with some history items deleted, B unchanged: `(n, num_items)`, row r without `removed[r]`.
+
+        s'_u = s_u − Σ_{i ∈ removed[r]} B_i·, exact because s_u is linear in the history (a deletion test of an
+        explanation: does the item stay recommended without its reasons?). `removed` is `(n, m)` dense item indices
+        of u's history, -1 for none.
+        """
+        removed = np.atleast_2d(np.asarray(removed, dtype=np.int64))  # (n, m)
+        history = np.zeros(self.num_items, bool)
+        history[self.history[user_index].indices] = True
+        if not history[removed[removed >= 0]].all():
+            raise ValueError(
+                f"removed holds items that are not in user_index {user_index}'s training history"
+            )
+        rows = np.where(removed >= 0, self._position[np.maximum(removed, 0)], -1)  # rows of B; -1: none
+        scores = np.repeat(self.score_items([user_index]), len(removed), axis=0)  # (n, num_items)
+        change = np.zeros((len(removed), len(self.modelled)))  # (n, m)
+        for column in rows.T:  # the first removed item of every row, then the second, ...
+            change[column >= 0] += self.weights[column[column >= 0]]
+        scores[:, self.modelled] -= change
+        return scores
 
     def __repr__(self) -> str:
         return f"EASE(l2={self.l2:g}, min_item_ratings={self.min_item_ratings})"

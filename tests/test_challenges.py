@@ -157,3 +157,20 @@ def test_mass_inside():
         mass_inside(-saliency, region)
     with pytest.raises(ValueError, match=r"\(n, S, S\)"):
         mass_inside(saliency[0], region[0])
+
+
+def test_biased_mf_trains_the_same_under_a_mirrored_strategy():
+    """Notebook 07's tf.distribute snippet: the kit's models build their variables inside strategy.scope()."""
+    tf = pytest.importorskip("tensorflow")
+    from recsys_lab.models.base import TrainConfig
+    from recsys_lab.models.mf import BiasedMF
+
+    world = make_synthetic(num_users=100, num_items=120, num_ratings=3_000, poster_size=None, seed=0)
+    config = TrainConfig(epochs=2, batch_size=256, learning_rate=1e-2, seed=0)
+    plain = BiasedMF(8).fit(world.ratings, config=config)
+    strategy = tf.distribute.MirroredStrategy()
+    with strategy.scope():
+        mirrored = BiasedMF(8).fit(world.ratings, config=config)
+    assert strategy.extended.variable_created_in_scope(mirrored.network.user_embedding.embeddings.value)
+    users, items = world.ratings["user_id"][:200], world.ratings["item_id"][:200]
+    np.testing.assert_allclose(mirrored.predict(users, items), plain.predict(users, items), rtol=1e-5)

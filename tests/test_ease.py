@@ -102,3 +102,20 @@ def test_no_ratings_from_a_ranking_model_and_bad_arguments():
             EASE(**bad)
     with pytest.raises(RuntimeError, match="not fitted"):
         EASE().score_pairs([0], [0])
+
+
+def test_deleting_history_items_equals_scoring_the_shorter_history():
+    ratings = implicit_ratings(seed=5)
+    model = EASE(l2=4.0, min_item_ratings=5).fit(ratings)
+    u = 7
+    history = model.history[u].indices
+    removed = np.array([[history[0], -1], [history[1], history[2]], [-1, -1]])
+    got = model.score_items_without(u, removed)
+    for row, gone in zip(got, removed, strict=True):
+        x = model.history[u].toarray()[0]
+        x[gone[gone >= 0]] = 0.0
+        expected = np.full(model.num_items, -np.inf)
+        expected[model.modelled] = x[model.modelled] @ model.weights
+        np.testing.assert_allclose(row, expected)
+    with pytest.raises(ValueError, match="not in user_index 7's training history"):
+        model.score_items_without(u, [[np.setdiff1d(np.arange(model.num_items), history)[0]]])
