@@ -1,0 +1,62 @@
+"""Scale: a small live growth measurement, and the committed full table up to ml-25m's shape.
+
+Live: biased MF on synthetic MovieLens-shaped worlds of 25,000, 50,000 and 100,000 ratings
+(`recsys_lab.scale.growth`, one fresh process each), and the exponent b of epoch time ∝ ratings^b.
+Committed: docs/scale.json, written by `scripts/scale_benchmark.py` (its own command, date and machine are
+quoted with it); the 25-million-rating runs are not repeated here.
+"""
+
+from __future__ import annotations
+
+import json
+
+from benchmarks.common import ROOT
+
+LIVE_SIZES = (25_000, 50_000, 100_000)
+TARGET_PEAK_GB = 8.0
+
+
+def committed(path=ROOT / "docs" / "scale.json") -> dict | None:
+    """The committed full scale report, with its growth exponents per model; None when it is not there yet."""
+    from recsys_lab.scale import exponent
+
+    if not path.exists():
+        return None
+    report = json.loads(path.read_text())
+    rows = report["rows"]
+    synthetic = [r for r in rows if not r.get("dataset")]
+    exponents = {}
+    for model in dict.fromkeys(r["model"] for r in synthetic):
+        part = [r for r in synthetic if r["model"] == model]
+        if len(part) >= 2:
+            import pandas as pd
+
+            exponents[model] = exponent(pd.DataFrame(part))
+    largest = max(synthetic, key=lambda r: r["num_ratings"], default=None)
+    return {
+        "command": report.get("command"),
+        "date": report.get("date"),
+        "machine": report.get("machine"),
+        "load": report.get("load"),
+        "rows": rows,
+        "exponents": exponents,
+        "largest": largest,
+        "peak_met": None if largest is None else bool(largest["peak_rss_gb"] <= TARGET_PEAK_GB),
+    }
+
+
+def run(*, quick: bool = False, seed: int = 0, log=print, **_) -> dict:
+    """Live growth (not in quick mode) and the committed table (when docs/scale.json exists)."""
+    from recsys_lab import scale
+
+    result = {"committed": committed()}
+    if result["committed"] is None:
+        log("  docs/scale.json is not there yet: run python scripts/scale_benchmark.py")
+    if quick:
+        result["live"] = {"skipped": "not run in --quick mode"}
+        return result
+    table = scale.growth(LIVE_SIZES, model="mf", epochs=2, seed=seed)
+    result["live"] = {"model": "mf", "epochs": 2, "rows": table.to_dict("records"),
+                      "exponent": scale.exponent(table)}  # fmt: skip
+    log(f"  live MF growth exponent {result['live']['exponent']:.2f}")
+    return result
