@@ -27,6 +27,7 @@ from benchmarks.common import mean_std, movielens_100k
 
 FOLDS = ("u1", "u2", "u3", "u4", "u5")
 TARGET_RMSE = 0.900
+HEADLINE_BLEND = "blend (90 % fits)"
 PUBLISHED = {  # the issue's numbers, Surprise measured on these folds
     "Surprise SVD": 0.938,
     "Surprise SVD++": 0.922,
@@ -136,9 +137,13 @@ def run_fold(ds, fold: str, *, quick: bool, seed: int = SEED, log=print) -> dict
     weights = fit_blend(_predictions(part, names, inner.test), inner.test["rating"].to_numpy(np.float64))
     blend = blend_predict(weights, _predictions(part, names, split.test), ds.rating_scale)
     fit_seconds = sum(m.fit_seconds for m in part.values())
-    rows["blend (90 % fits)"] = {"kind": "blend", **_errors(truth, blend), "fit_seconds": fit_seconds}
+    rows[HEADLINE_BLEND] = {"kind": "blend", **_errors(truth, blend), "fit_seconds": fit_seconds}
     reused = blend_predict(weights, _predictions(full, names, split.test), ds.rating_scale)
-    rows["blend weights on 100 % fits"] = {"kind": "blend", **_errors(truth, reused), "fit_seconds": None}
+    rows["blend weights on 100 % fits"] = {
+        "kind": "blend variant",
+        **_errors(truth, reused),
+        "fit_seconds": None,
+    }
     for name in names:  # the 90 % models alone, to see what the blend adds
         pred = part[name].predict(split.test["user_id"].to_numpy(), split.test["item_id"].to_numpy())
         rows[f"{name} (90 % fit)"] = {
@@ -180,8 +185,13 @@ def summarise(per_fold: dict[str, dict]) -> list[dict]:
 
 
 def verdict(rows: list[dict]) -> dict:
-    """The target: best kit model or kit blend (not a 'blend part', not Surprise), mean RMSE ≤ 0.900."""
-    kit = [r for r in rows if r["kind"] in ("kit", "blend")]
+    """The target: best kit model or the kit's blend, mean RMSE ≤ 0.900.
+
+    Eligible: the kit's models fitted on the whole training part and *blend (90 % fits)*, the blend declared
+    before the run. The other blend row (the same weights on the 100 % fits), the blend's parts and Surprise
+    are shown beside it but not chosen from, so that no variant is picked for its test score.
+    """
+    kit = [r for r in rows if r["kind"] == "kit" or r["model"] == HEADLINE_BLEND]
     best = min(kit, key=lambda r: r["rmse_mean"])
     peers = [r for r in rows if r["kind"] == "surprise"]
     best_peer = min(peers, key=lambda r: r["rmse_mean"]) if peers else None

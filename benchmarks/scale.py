@@ -14,6 +14,7 @@ from benchmarks.common import ROOT
 
 LIVE_SIZES = (25_000, 50_000, 100_000)
 TARGET_PEAK_GB = 8.0
+LINEAR_TOLERANCE = 0.1  # "about linear": the growth exponent b of epoch time within 1 ± 0.1
 
 
 def committed(path=ROOT / "docs" / "scale.json") -> dict | None:
@@ -42,6 +43,9 @@ def committed(path=ROOT / "docs" / "scale.json") -> dict | None:
         "exponents": exponents,
         "largest": largest,
         "peak_met": None if largest is None else bool(largest["peak_rss_gb"] <= TARGET_PEAK_GB),
+        "linear_met": bool(all(abs(b - 1) <= LINEAR_TOLERANCE for b in exponents.values()))
+        if exponents
+        else None,
     }
 
 

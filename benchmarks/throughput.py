@@ -158,8 +158,7 @@ def run(*, quick: bool = False, seed: int = SEED, log=print) -> dict:
         row["share_of_ceiling"] = row["gflops"] / ceiling
         row["cpu_share_of_ceiling"] = row["gflops_per_cpu_second"] / per_cpu
         row["share_of_quiet_ceiling"] = row["gflops"] / QUIET_CEILING
-    best = max((r for r in rows if r["model"] == "I-AutoRec"), key=lambda r: r["share_of_ceiling"])
-    return {
+    result = {
         "matmul_n": n,
         "ceiling_before": before,
         "ceiling_after": after,
@@ -167,16 +166,32 @@ def run(*, quick: bool = False, seed: int = SEED, log=print) -> dict:
         "ceiling_gflops_per_cpu_second": per_cpu,
         "quiet_ceiling_gflops": QUIET_CEILING,
         "rows": rows,
-        "verdict": {
-            "target_share": TARGET_SHARE,
-            "best_autorec": {
-                "batch_size": best["batch_size"],
-                "steps_per_execution": best["steps_per_execution"],
-            },
-            "best_share": best["share_of_ceiling"],
-            "best_cpu_share": best["cpu_share_of_ceiling"],
-            "best_quiet_share": best["share_of_quiet_ceiling"],
-            "met": bool(best["share_of_ceiling"] >= TARGET_SHARE),
-            "margin": best["share_of_ceiling"] - TARGET_SHARE,
+    }
+    return {**result, "verdict": verdict(result)}
+
+
+def verdict(result: dict) -> dict:
+    """The target, I-AutoRec ≥ 40 % of the matmul ceiling measured in the same run, from the measurements.
+
+    `met` is None (not decided) when that ceiling came out below 80 % of the quiet machine's (`QUIET_CEILING`):
+    then other work held the cores, the ceiling is not the machine's, and a share of it says little. The shares
+    by CPU time and of the quiet ceiling are given beside it either way.
+    """
+    best = max((r for r in result["rows"] if r["model"] == "I-AutoRec"), key=lambda r: r["share_of_ceiling"])
+    contended = result["ceiling_gflops"] < 0.8 * QUIET_CEILING
+    return {
+        "target_share": TARGET_SHARE,
+        "best_autorec": {
+            "batch_size": best["batch_size"],
+            "steps_per_execution": best["steps_per_execution"],
         },
+        "best_share": best["share_of_ceiling"],
+        "best_cpu_share": best["cpu_share_of_ceiling"],
+        "best_quiet_share": best["share_of_quiet_ceiling"],
+        "best_cpu_share_any": max(
+            r["cpu_share_of_ceiling"] for r in result["rows"] if r["model"] == "I-AutoRec"
+        ),
+        "ceiling_contended": bool(contended),
+        "met": None if contended else bool(best["share_of_ceiling"] >= TARGET_SHARE),
+        "margin": best["share_of_ceiling"] - TARGET_SHARE,
     }
