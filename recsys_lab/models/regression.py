@@ -133,9 +133,10 @@ class MLPRegression(KerasRecommender):
         return [pairs, self.features("user", user_id), self.features("item", item_id)]
 
     def _predict_ids(self, user_index, item_index, user_id, item_id) -> np.ndarray:
-        inputs, step = self._inputs(user_index, item_index, user_id, item_id), 65536
-        chunks = [self.network([x[s : s + step] for x in inputs]) for s in range(0, len(user_index), step)]
-        return np.concatenate([ops.convert_to_numpy(c) for c in chunks] or [np.zeros(0)]).astype(np.float64)
+        step, ids = 65536, [np.asarray(a) for a in (user_index, item_index, user_id, item_id)]
+        chunks = [ops.convert_to_numpy(self.network(self._inputs(*(a[s : s + step] for a in ids))))
+                  for s in range(0, len(ids[0]), step)]  # features built per chunk: memory stays flat  # fmt: skip
+        return np.concatenate(chunks or [np.zeros(0)]).astype(np.float64)
 
     def _predict(self, user_index, item_index) -> np.ndarray:  # dense indices only: -1 gets no features
         user_id = np.where(user_index >= 0, self.user_encoder.inverse(np.maximum(user_index, 0)), -1)
