@@ -133,7 +133,7 @@ class MLPRegression(KerasRecommender):
         return [pairs, self.features("user", user_id), self.features("item", item_id)]
 
     def _predict_ids(self, user_index, item_index, user_id, item_id) -> np.ndarray:
-        step, ids = 65536, [np.asarray(a) for a in (user_index, item_index, user_id, item_id)]
+        step, ids = 8192, [np.asarray(a) for a in (user_index, item_index, user_id, item_id)]
         chunks = [ops.convert_to_numpy(self.network(self._inputs(*(a[s : s + step] for a in ids))))
                   for s in range(0, len(ids[0]), step)]  # features built per chunk: memory stays flat  # fmt: skip
         return np.concatenate(chunks or [np.zeros(0)]).astype(np.float64)
