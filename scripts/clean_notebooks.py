@@ -27,8 +27,8 @@ KEEP_NOTEBOOK_METADATA = {
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb.metadata = nbformat.from_dict(KEEP_NOTEBOOK_METADATA)
     for number, cell in enumerate(nb.cells, start=1):
-        tags = cell.metadata.get("tags")
-        cell.metadata = nbformat.from_dict({"tags": tags} if tags else {})
+        kept = {key: cell.metadata[key] for key in ("tags", "nbgrader") if cell.metadata.get(key)}
+        cell.metadata = nbformat.from_dict(kept)  # tags (nbval, parameters) and nbgrader's exercise marks
         if cell.cell_type != "code":
             continue
         if CHECKED in cell.source and cell.outputs:

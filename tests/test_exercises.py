@@ -142,3 +142,16 @@ def test_split_reference_solution_keeps_every_rating_once():
     exec(compile(source, "01", "exec"), done)
     train, test = done["my_split"](ratings, 0)
     assert len(train) + len(test) == 15 and set(test["user_id"]) <= set(train["user_id"])
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_nbgrader_can_read_the_exercises(path):
+    """nbgrader matches its markers anywhere in a line, in any cell, and wants solution cells marked."""
+    for cell in nbformat.read(path, as_version=4).cells:
+        marked = "BEGIN SOLUTION" in cell.source or "END SOLUTION" in cell.source
+        if cell.cell_type == "code" and cell.source.startswith("# Exercise "):
+            assert cell.metadata["nbgrader"]["solution"] and cell.metadata["nbgrader"]["grade_id"]
+            lines = [line.strip() for line in cell.source.splitlines() if "SOLUTION" in line]
+            assert lines == [BEGIN, "### END SOLUTION"] * (len(lines) // 2)
+        else:
+            assert not marked, f"{path.name}: a solution marker outside an exercise cell breaks nbgrader"
