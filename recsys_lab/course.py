@@ -18,7 +18,7 @@ import pandas as pd
 
 from recsys_lab.baselines import BiasBaseline, GlobalMean, Popularity
 from recsys_lab.data import Dataset
-from recsys_lab.evaluation import evaluate_ranking, evaluate_ratings, evaluate_sampled
+from recsys_lab.evaluation import evaluate_all
 from recsys_lab.splits import Split
 
 
@@ -130,14 +130,11 @@ def comparison_table(fitted: dict, split: Split, *, k: int = 10, seed: int) -> p
 
     A model that predicts no ratings (`predicts_ratings = False`, e.g. a ranking-only model) gets NaN RMSE/MAE.
     """
+    shown = ("rmse", "mae", f"ndcg@{k}", f"recall@{k}", f"sampled hit_rate@{k}")
     rows = {}
     for name, model in fitted.items():
         row = {"chapter": RECIPES[name].chapter if name in RECIPES else getattr(model, "chapter", "")}
-        if getattr(model, "predicts_ratings", True):
-            row.update({m: v for m, v in evaluate_ratings(model, split.test).items() if m != "ratings"})
-        ranking = evaluate_ranking(model, split, k=k)
-        row.update({f"ndcg@{k}": ranking[f"ndcg@{k}"], f"recall@{k}": ranking[f"recall@{k}"]})
-        row[f"sampled hit_rate@{k}"] = evaluate_sampled(model, split, k=k, seed=seed)[f"hit_rate@{k}"]
-        row["fit seconds"] = getattr(model, "fit_seconds", float("nan"))
-        rows[name] = row
+        metrics = evaluate_all(model, split, k=k, seed=seed)  # the row `evaluation.compare` reports
+        row |= {m: metrics[m] for m in shown if m in metrics}
+        rows[name] = row | {"fit seconds": getattr(model, "fit_seconds", float("nan"))}
     return pd.DataFrame.from_dict(rows, orient="index")

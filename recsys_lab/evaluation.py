@@ -7,6 +7,7 @@ fourth, graded ranking of each user's rated test items, measures taste apart fro
 >>> evaluate_ranking(model, split, k=10)                 # precision/recall/hit rate/NDCG/MRR@10, coverage  # doctest: +SKIP
 >>> evaluate_sampled(model, split, k=10, seed=42)        # the same positives among 99 sampled negatives  # doctest: +SKIP
 >>> evaluate_rated_ranking(model, split.test, k=10)      # graded NDCG@10 over each user's rated test items  # doctest: +SKIP
+>>> evaluate_all(model, split, k=10, seed=42)            # all of the above but the graded one, as one row  # doctest: +SKIP
 
 `model` is anything with the `Recommender` interface (`predict`, `score_items`, `score_pairs`,
 `user_encoder`, `item_encoder`, `seen`).
@@ -149,12 +150,24 @@ def compare(
         start = time.perf_counter()
         model.fit(split.train, rating_scale=rating_scale)
         row = {"fit seconds": time.perf_counter() - start}
-        row.update({m: v for m, v in evaluate_ratings(model, split.test).items() if m != "ratings"})
-        ranking = evaluate_ranking(model, split, k=k)
-        row.update({m: ranking[m] for m in (f"ndcg@{k}", f"recall@{k}", f"precision@{k}", f"coverage@{k}")})
-        if sampled:
-            row[f"sampled hit_rate@{k}"] = evaluate_sampled(
-                model, split, k=k, num_negatives=num_negatives, seed=seed
-            )[f"hit_rate@{k}"]
-        rows[name] = row
+        rows[name] = row | evaluate_all(
+            model, split, k=k, seed=seed, sampled=sampled, num_negatives=num_negatives
+        )
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def evaluate_all(
+    model, split: Split, *, k: int = 10, seed: int, sampled: bool = True, num_negatives: int = 99
+) -> dict[str, float]:
+    """One fitted model's row of `compare`: `rmse, mae` (none for a model with `predicts_ratings = False`, which
+    ranks only), `ndcg@k, recall@k, precision@k, coverage@k`, and `sampled hit_rate@k` when `sampled`."""
+    row = {}
+    if getattr(model, "predicts_ratings", True):
+        row.update({m: v for m, v in evaluate_ratings(model, split.test).items() if m != "ratings"})
+    ranking = evaluate_ranking(model, split, k=k)
+    row.update({m: ranking[m] for m in (f"ndcg@{k}", f"recall@{k}", f"precision@{k}", f"coverage@{k}")})
+    if sampled:
+        row[f"sampled hit_rate@{k}"] = evaluate_sampled(
+            model, split, k=k, num_negatives=num_negatives, seed=seed
+        )[f"hit_rate@{k}"]
+    return row
