@@ -26,8 +26,13 @@ from recsys_lab.quiz import Feedback
 
 def _run(exercise: str, hint: str, fn: Callable, *args):
     """`fn(*args)` as a float64 array, or the Feedback that explains why it could not run."""
+    return _call(exercise, hint, lambda *a: np.asarray(fn(*a), dtype=np.float64), *args)
+
+
+def _call(exercise: str, hint: str, fn: Callable, *args):
+    """`fn(*args)`, or the Feedback that explains why it could not run (a stub not done yet, or an error)."""
     try:
-        return np.asarray(fn(*args), dtype=np.float64)
+        return fn(*args)
     except NotImplementedError:
         return Feedback(
             False, f"Exercise {exercise} is not done yet: replace the stub with your code.", hint, False
@@ -124,12 +129,10 @@ def check_split(fn: Callable) -> Feedback:
     ratings = pd.DataFrame({"user_id": np.repeat(np.arange(1, 21), 10), "item_id": rng.permuted(
         np.tile(np.arange(1, 31), (20, 1)), axis=1)[:, :10].ravel(), "rating": rng.integers(1, 6, 200)})  # fmt: skip
     original = ratings.copy()
-    try:
-        train, test = fn(ratings, 0)
-    except NotImplementedError:
-        return Feedback(False, "Exercise 01.1 is not done yet: replace the stub with your code.", hint, False)
-    except Exception as error:
-        return Feedback(False, f"Your function raised {type(error).__name__}: {error}", hint, False)
+    result = _call("01.1", hint, fn, ratings, 0)
+    if isinstance(result, Feedback):
+        return result
+    train, test = result
     if not ratings.equals(original):
         return Feedback(False, "Exercise 01.1: your function changed its input; work on a copy.", hint)
     pairs = lambda t: set(zip(t["user_id"], t["item_id"], strict=True))  # noqa: E731
