@@ -61,7 +61,7 @@ def scores_for_history(model, item_index: np.ndarray, values: np.ndarray, *, l2:
         return model.item_vectors @ model.item_vectors[liked].mean(axis=0)
     if name in ("GlobalMean", "Popularity", "BiasBaseline"):
         unknown = np.full(model.num_items, -1)
-        return model._predict(unknown, np.arange(model.num_items))
+        return model.score_pairs(unknown, np.arange(model.num_items))
     raise ValueError(f"{getattr(model, 'name', name)} cannot place a new user without retraining: "
                      "pick an existing user, or another model")  # fmt: skip
 
