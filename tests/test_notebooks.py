@@ -40,8 +40,15 @@ def test_same_shape(path):
     )
     setup = next(c for c in nb.cells if c.cell_type == "code" and "setup_notebook" in c.source)
     assert '"google.colab" in sys.modules' in setup.source
-    ending = [c.source for c in nb.cells[-3:]]  # "## Exercises", then any checked code exercise
-    assert any("## Exercises" in source for source in ending), "the notebook must end with its exercises"
+    sections = [i for i, c in enumerate(nb.cells) if "## Exercises" in c.source]
+    assert sections, "the notebook must end with its exercises (a '## Exercises' section)"
+    after = [c.source for c in nb.cells[sections[-1] + 1 :]]  # then only checked code exercises, in pairs:
+    numbers = [(re.match(r"### Exercise (\d+\.\d+) ", header), re.match(r"# Exercise (\d+\.\d+):", code))
+               for header, code in zip(after[0::2], after[1::2], strict=False)]  # fmt: skip
+    assert len(after) % 2 == 0 and all(h and c and h[1] == c[1] for h, c in numbers), (
+        "the notebook must end with its exercises: after '## Exercises' only '### Exercise NN.k' markdown cells, "
+        "each followed by its '# Exercise NN.k:' code cell"
+    )
 
 
 def test_setup_cell_is_identical_in_every_notebook():
