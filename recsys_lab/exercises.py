@@ -177,3 +177,161 @@ def check_ease(fn: Callable) -> Feedback:
                 "mostly predicts itself": p @ (x.T @ x),
                 "B's diagonal left as -1 (fill it with 0 after dividing)": -p / np.diag(p)[None, :]}  # fmt: skip
     return _verdict("07.1", hint, _run("07.1", hint, fn, x, l2), expected, mistakes)
+
+
+def check_weighted_mse(fn: Callable) -> Feedback:
+    """Chapter 02: `fn(y_true, y_pred, w)` is the weighted mean Σ c (y_true - y_pred)² / Σ c, c = 1 where rated
+    (y_true > 0) and w where not: w = 0 gives the masked loss, w = 1 the plain MSE over every entry."""
+    hint = ("Weights c = 1 where y_true > 0 and w elsewhere; return sum(c * (y_true - y_pred)**2) / sum(c) "
+            "(section 3: w = 0 must give the masked loss).")  # fmt: skip
+    rng = np.random.default_rng(2)
+    y_true = rng.integers(1, 6, size=(6, 9)) * (rng.random((6, 9)) < 0.3)  # (users, items), 0 = not rated
+    y_pred = rng.uniform(1, 5, size=(6, 9))
+    weights = (0.0, 0.1, 1.0)  # the masked loss, a small pull towards 0, the article's plain loss
+    mask = y_true > 0
+    errors = (y_true - y_pred) ** 2
+    weight = lambda w: np.where(mask, 1.0, w)  # noqa: E731  c: 1 where rated, w where not
+    loss = lambda c, total=None: (c * errors).sum() / (c.sum() if total is None else total)  # noqa: E731
+    expected = np.array([loss(weight(w)) for w in weights])
+    mistakes = {
+        "the weighted sum divided by the number of ratings, not by the sum of the weights":
+            np.array([loss(weight(w), mask.sum()) for w in weights]),
+        "the weighted sum divided by the number of entries, not by the sum of the weights":
+            np.array([loss(weight(w), mask.size) for w in weights]),
+        "w given to the rated entries and 1 to the unrated ones (the other way round)":
+            np.array([loss(np.where(mask, w, 1.0)) for w in weights]),
+    }  # fmt: skip
+
+    got = _call("02.2", hint, lambda t, p: [np.asarray(fn(t, p, w), dtype=np.float64) for w in weights],
+                y_true, y_pred)  # fmt: skip
+    if isinstance(got, Feedback):
+        return got
+    if any(value.size != 1 for value in got):
+        return Feedback(False, f"Exercise 02.2: the loss must be one number; got an array of shape "
+                               f"{next(v.shape for v in got if v.size != 1)}.", hint)  # fmt: skip
+    got = np.array([value.item() for value in got])
+    feedback = _verdict("02.2", hint, got, expected, mistakes)
+    if feedback.correct or not feedback.message.endswith("differ from the reference."):
+        return feedback
+    right = [f"{w:g}" for w, g, e in zip(weights, got, expected, strict=True) if np.isclose(g, e)]
+    return Feedback(False, f"Exercise 02.2: not yet; of w = 0, 0.1 and 1 it is right for "
+                           f"{' and '.join(right) or 'none'} (w = 0 must give the masked loss, w = 1 the plain "
+                           f"MSE).", hint)  # fmt: skip
+
+
+def check_cold_scores(fn: Callable) -> Feedback:
+    """Chapter 03: `fn(global_mean, user_bias, item_bias, user_vectors, item_vectors)` is the `(num_users,
+    num_items)` matrix r̂ = μ + b_u + b̂_i + ⟨p_u, q̂_i⟩ that scores cold items from their content-predicted (q̂, b̂)."""
+    hint = ("Every pair: global_mean + user_bias[:, None] + item_bias[None, :] + user_vectors @ item_vectors.T "
+            "(section 3: a cold movie is scored like any other, by the MF's own users).")  # fmt: skip
+    rng = np.random.default_rng(3)
+    mu, user_bias, item_bias = 3.6, rng.normal(0, 0.4, 4), rng.normal(0, 0.4, 6)  # 4 users, 6 cold items
+    users, items = rng.normal(0, 0.5, (4, 5)), rng.normal(0, 0.5, (6, 5))
+    dots = users @ items.T  # (users, items)
+    mistakes = {
+        "the inner product alone: μ, b_u and b̂_i carry most of a rating": dots,
+        "μ left out (the global mean)": user_bias[:, None] + item_bias[None, :] + dots,
+        "b_u left out (the user's bias)": mu + item_bias[None, :] + dots,
+        "b̂_i left out (the item bias the CNN predicts with q̂_i)": mu + user_bias[:, None] + dots,
+    }
+    got = _run("03.2", hint, fn, mu, user_bias, item_bias, users, items)
+    if not isinstance(got, Feedback) and got.shape == (6, 4):
+        return Feedback(False, "Exercise 03.2: the result is transposed: rows should be users.", hint)
+    return _verdict("03.2", hint, got, mu + user_bias[:, None] + item_bias[None, :] + dots, mistakes)
+
+
+def check_procrustes(fn: Callable) -> Feedback:
+    """Chapter 04: `fn(v_from, v_to)` is the orthogonal `(d, d)` R minimising ‖v_from R − v_to‖_F (Procrustes)."""
+    hint = ("SVD of v_fromᵀ v_to = A Σ Bᵀ, then R = A Bᵀ: `a, _, bt = np.linalg.svd(v_from.T @ v_to)`, "
+            "`R = a @ bt` (section 2: a rotation keeps lengths and angles).")  # fmt: skip
+    rng = np.random.default_rng(4)
+    v_from = rng.normal(size=(30, 4))  # one model's item vectors
+    turn = np.linalg.qr(rng.normal(size=(4, 4)))[0]
+    v_to = v_from @ turn + 0.05 * rng.normal(size=(30, 4))  # the other model's: turned, plus noise
+    a, _, bt = np.linalg.svd(v_from.T @ v_to)
+    expected = a @ bt
+    mistakes = {
+        "the transpose of R (it maps v_to onto v_from: the arguments swapped, or the SVD of v_toᵀ v_from)":
+            expected.T,
+        "a least-squares map (np.linalg.lstsq): it fits, but it is not a rotation, lengths and angles change":
+            np.linalg.lstsq(v_from, v_to, rcond=None)[0],
+        "numpy's svd already returns Bᵀ: `a @ bt.T` transposes it once more": a @ bt.T,
+        "v_fromᵀ v_to itself, without the SVD: it is not orthogonal": v_from.T @ v_to,
+    }  # fmt: skip
+    got = _run("04.2", hint, fn, v_from, v_to)
+    feedback = _verdict("04.2", hint, got, expected, mistakes)
+    if not feedback.correct and feedback.message.endswith("differ from the reference."):
+        if not np.allclose(got.T @ got, np.eye(4), atol=1e-6):
+            return Feedback(False, "Exercise 04.2: not yet; R is not orthogonal (RᵀR ≠ I), so it is no rotation.",
+                            hint)  # fmt: skip
+    return feedback
+
+
+def _backward(params, x, y, *, scale=None, sign=1.0, derivative=True, bias=np.sum):
+    """∂L/∂θ of the 3-hidden-layer tanh network of `check_gradients`; the keywords re-create typical mistakes."""
+    h, a = [], x
+    for k in (1, 2, 3):
+        a = np.tanh(a @ params[f"W{k}"] + params[f"b{k}"])  # (N, H_k)
+        h.append(a)
+    y_hat = (a @ params["W4"] + params["b4"])[:, 0]  # (N,)
+    g = (sign * (y_hat - y) * (1 / len(y) if scale is None else scale))[:, None]  # g4: (N, 1)
+    grads = {}
+    for k in (4, 3, 2, 1):
+        below = h[k - 2] if k > 1 else x
+        grads[f"W{k}"], grads[f"b{k}"] = below.T @ g, bias(g, axis=0)
+        if k > 1:
+            g = (g @ params[f"W{k}"].T) * ((1 - below**2) if derivative else 1.0)  # g_{k-1}
+    return grads
+
+
+def check_gradients(fn: Callable) -> Feedback:
+    """Chapter 05: `fn(params, x, y)` is the dict of ∂L/∂θ for the network of section 1 with a third hidden layer:
+    h_k = tanh(h_{k-1} W_k + b_k) for k = 1, 2, 3 (h_0 = x), ŷ = h_3 W_4 + b_4, L = 1/(2N) Σ (y − ŷ)²."""
+    hint = ("Walk back from g4 = (ŷ − y)/N: ∂L/∂W_k = h_{k-1}ᵀ g_k, ∂L/∂b_k = g_k summed over the examples, "
+            "g_{k-1} = (g_k W_kᵀ) ⊙ (1 − h_{k-1}²) (section 1, one layer more).")  # fmt: skip
+    rng = np.random.default_rng(5)
+    sizes, names = (3, 5, 4, 3, 1), [f"{kind}{k}" for k in (1, 2, 3, 4) for kind in "Wb"]
+    params = {}
+    for k in (1, 2, 3, 4):
+        params[f"W{k}"] = rng.normal(0, 0.6, (sizes[k - 1], sizes[k]))
+        params[f"b{k}"] = rng.normal(0, 0.3, sizes[k])
+    x, y = rng.normal(size=(10, 3)), rng.normal(3.5, 1.0, 10)
+
+    def flat(grads):  # every gradient in one vector, in `names` order
+        return np.concatenate([np.ravel(np.asarray(grads[n], dtype=np.float64)) for n in names])
+
+    expected = flat(_backward(params, x, y))
+    mistakes = {
+        "the tanh derivative (1 − h²) left out when passing g back through a layer":
+            flat(_backward(params, x, y, derivative=False)),
+        "a missing 1/N (the gradient of the sum, not of the mean)": flat(_backward(params, x, y, scale=1.0)),
+        "a sign error (y − ŷ instead of ŷ − y): that is the direction to step in, the negative gradient":
+            flat(_backward(params, x, y, sign=-1.0)),
+        "bias gradients averaged over the examples instead of summed (the 1/N is already in g4)":
+            flat(_backward(params, x, y, bias=np.mean)),
+    }  # fmt: skip
+    got = _call("05.2", hint, fn, {n: v.copy() for n, v in params.items()}, x, y)
+    if isinstance(got, Feedback):
+        return got
+    say = lambda message: Feedback(False, f"Exercise 05.2: {message}", hint)  # noqa: E731
+    if not hasattr(got, "keys"):
+        return say(f"return a dict of gradients with the keys of params; got {type(got).__name__}.")
+    if missing := [n for n in names if n not in got]:
+        return say(f"no gradient for {', '.join(missing)}: return one for every key of params.")
+    for n in names:
+        if np.shape(got[n]) != params[n].shape:
+            return say(f"dL/d{n} has shape {np.shape(got[n])}; it must have {n}'s shape {params[n].shape}.")
+    try:
+        got = flat(got)
+    except (TypeError, ValueError):
+        return say("every gradient must be an array of numbers.")
+    feedback = _verdict("05.2", hint, got, expected, mistakes)
+    if feedback.correct or not feedback.message.endswith("differ from the reference."):
+        return feedback
+    ends = np.cumsum([params[n].size for n in names])
+    wrong = [n for n, g, e in zip(names, np.split(got, ends[:-1]), np.split(expected, ends[:-1]), strict=True)
+             if not np.allclose(g, e, rtol=1e-5, atol=1e-8)]  # fmt: skip
+    top = max(int(n[1]) for n in wrong)
+    where = (f"the layers above layer {top} are right: look at g{top} first" if top < 4 else
+             "the output layer's are wrong already: check the forward pass and g4 = (ŷ − y)/N")  # fmt: skip
+    return say(f"not yet; wrong: {', '.join('dL/d' + n for n in wrong)}; {where}.")

@@ -8,6 +8,7 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.linalg import orthogonal_procrustes
 
 from recsys_lab import exercises, quiz
 from recsys_lab.cli import main
@@ -24,6 +25,41 @@ def stub(*_):
 def masked(y_true, y_pred):
     mask = y_true > 0
     return ((y_true - y_pred) ** 2 * mask).sum() / mask.sum()
+
+
+def weights(y_true, w):
+    return np.where(y_true > 0, 1.0, w)
+
+
+def weighted(y_true, y_pred, w):
+    c = weights(y_true, w)
+    return (c * (y_true - y_pred) ** 2).sum() / c.sum()
+
+
+def cold_scores(mu, user_bias, item_bias, user_vectors, item_vectors):
+    return mu + user_bias[:, None] + item_bias[None, :] + user_vectors @ item_vectors.T
+
+
+def procrustes(v_from, v_to):
+    a, _, bt = np.linalg.svd(v_from.T @ v_to)
+    return a @ bt
+
+
+def backward(params, x, y, *, scale=None, sign=1.0, derivative=True, bias=np.sum):
+    """The chain rule through three tanh layers, written out again here (the test's own reference)."""
+    h1 = np.tanh(x @ params["W1"] + params["b1"])
+    h2 = np.tanh(h1 @ params["W2"] + params["b2"])
+    h3 = np.tanh(h2 @ params["W3"] + params["b3"])
+    y_hat = (h3 @ params["W4"] + params["b4"])[:, 0]
+    g4 = (sign * (y_hat - y) * (1 / len(y) if scale is None else scale))[:, None]
+    tanh_prime = (lambda h: 1 - h**2) if derivative else (lambda h: 1.0)
+    g3 = (g4 @ params["W4"].T) * tanh_prime(h3)
+    g2 = (g3 @ params["W3"].T) * tanh_prime(h2)
+    g1 = (g2 @ params["W2"].T) * tanh_prime(h1)
+    grads = {}
+    for k, (below, g) in enumerate([(x, g1), (h1, g2), (h2, g3), (h3, g4)], start=1):
+        grads[f"W{k}"], grads[f"b{k}"] = below.T @ g, bias(g, axis=0)
+    return grads
 
 
 @pytest.mark.parametrize(
@@ -45,6 +81,35 @@ def masked(y_true, y_pred):
         (exercises.check_ease, lambda x, l2: np.linalg.inv(x.T @ x + l2 * np.eye(x.shape[1])) @ (x.T @ x),
          "unconstrained ridge"),
         (exercises.check_split, lambda r, s: (r.iloc[:160], r.iloc[160:]), "only in test"),
+        (exercises.check_weighted_mse, lambda t, p, w: weighted(t, p, w) * weights(t, w).sum() / (t > 0).sum(),
+         "divided by the number of ratings"),
+        (exercises.check_weighted_mse, lambda t, p, w: weighted(t, p, w) * weights(t, w).sum() / t.size,
+         "divided by the number of entries"),
+        (exercises.check_weighted_mse, lambda t, p, w: (np.where(t > 0, w, 1.0) * (t - p) ** 2).sum()
+         / np.where(t > 0, w, 1.0).sum(), "the other way round"),
+        (exercises.check_weighted_mse, lambda t, p, w: weighted(t, p, w) if w != 0.1 else 0.0, "right for 0 and 1"),
+        (exercises.check_weighted_mse, lambda t, p, w: (t - p) ** 2, "must be one number"),
+        (exercises.check_cold_scores, lambda mu, bu, bi, p, q: p @ q.T, "inner product alone"),
+        (exercises.check_cold_scores, lambda mu, bu, bi, p, q: mu + bi + p @ q.T, "b_u left out"),
+        (exercises.check_cold_scores, lambda mu, bu, bi, p, q: mu + bu[:, None] + p @ q.T, "b̂_i left out"),
+        (exercises.check_cold_scores, lambda mu, bu, bi, p, q: bu[:, None] + bi + p @ q.T, "μ left out"),
+        (exercises.check_cold_scores, lambda mu, bu, bi, p, q: (mu + bu[:, None] + bi + p @ q.T).T, "transposed"),
+        (exercises.check_procrustes, lambda a, b: procrustes(b, a), "transpose of R"),
+        (exercises.check_procrustes, lambda a, b: np.linalg.lstsq(a, b, rcond=None)[0], "least-squares map"),
+        (exercises.check_procrustes, lambda a, b: (lambda u, s, vt: u @ vt.T)(*np.linalg.svd(a.T @ b)),
+         "already returns Bᵀ"),
+        (exercises.check_procrustes, lambda a, b: procrustes(a, b) @ np.diag([1, 1, 1, 1.5]), "not orthogonal"),
+        (exercises.check_gradients, lambda p, x, y: backward(p, x, y, derivative=False), "tanh derivative"),
+        (exercises.check_gradients, lambda p, x, y: backward(p, x, y, scale=1.0), "missing 1/N"),
+        (exercises.check_gradients, lambda p, x, y: backward(p, x, y, sign=-1.0), "sign error"),
+        (exercises.check_gradients, lambda p, x, y: backward(p, x, y, bias=np.mean), "averaged over the examples"),
+        (exercises.check_gradients, lambda p, x, y: {**backward(p, x, y), "W1": 0 * p["W1"]},
+         "wrong: dL/dW1; the layers above layer 1 are right"),
+        (exercises.check_gradients, lambda p, x, y: {k: v for k, v in backward(p, x, y).items() if k != "b4"},
+         "no gradient for b4"),
+        (exercises.check_gradients, lambda p, x, y: {k: v.T for k, v in backward(p, x, y).items()}, "shape"),
+        (exercises.check_gradients, lambda p, x, y: {**backward(p, x, y), "b4": p["b4"]}, "output layer's are wrong"),
+        (exercises.check_gradients, lambda p, x, y: list(backward(p, x, y).values()), "return a dict"),
     ],
 )  # fmt: skip
 def test_typical_mistakes_are_named(check, wrong, says):
@@ -69,6 +134,10 @@ def test_right_answers_pass_and_stubs_or_crashes_get_the_hint():
         exercises.check_gradient: lambda x, y, w: -x.T @ (y - x @ w) / len(y),
         exercises.check_fold_in: lambda q, y, l2: np.linalg.solve(q.T @ q + l2 * np.eye(q.shape[1]), q.T @ y),
         exercises.check_ease: ease,
+        exercises.check_weighted_mse: weighted,
+        exercises.check_cold_scores: cold_scores,
+        exercises.check_procrustes: lambda a, b: orthogonal_procrustes(a, b)[0],  # scipy's, not ours
+        exercises.check_gradients: backward,
     }
     for check, fn in right.items():
         assert check(fn).correct, check.__name__
