@@ -335,3 +335,95 @@ def check_gradients(fn: Callable) -> Feedback:
     where = (f"the layers above layer {top} are right: look at g{top} first" if top < 4 else
              "the output layer's are wrong already: check the forward pass and g4 = (ŷ − y)/N")  # fmt: skip
     return say(f"not yet; wrong: {', '.join('dL/d' + n for n in wrong)}; {where}.")
+
+
+def check_blend(fn: Callable) -> Feedback:
+    """Chapter 06: `fn(predictions, y)` is the least-squares blend of m models' predictions `(n, m)` of ratings
+    `y (n,)`: weights `(m + 1,)`, the intercept first, minimising ‖y − w_0 − predictions w_1..m‖²."""
+    hint = ("Least squares on the predictions with a column of ones first: "
+            "np.linalg.lstsq(np.c_[np.ones(n), predictions], y, rcond=None)[0] (see 'Every model on one table').")  # fmt: skip
+    rng = np.random.default_rng(6)
+    y = rng.integers(1, 6, 40).astype(np.float64)  # (n,) held-out ratings
+    noise = rng.normal(0, [0.5, 0.4, 1.0], (40, 3))
+    predictions = np.c_[0.6 * y + 1.4, 0.3 * y + 2.5, y] + noise  # (n, m = 3 models)
+    design = np.c_[np.ones(40), predictions]  # (n, 1 + m)
+    expected = np.linalg.lstsq(design, y, rcond=None)[0]
+    kkt = np.block([[design.T @ design, np.r_[0.0, np.ones(3)][:, None]], [np.r_[0.0, np.ones(3)], 0.0]])
+    summing_to_one = np.linalg.solve(kkt, np.r_[design.T @ y, 1.0])[:4]
+    mistakes = {
+        "the weights forced to sum to 1 (a weighted average of the models): least squares leaves them free, and "
+        "the models' scales differ": summing_to_one,
+        "the plain average of the models (intercept 0, each weight 1/m): that is no fit": np.r_[0.0, np.ones(3) / 3],
+        "the intercept put last: it goes first": np.r_[expected[1:], expected[0]],
+    }  # fmt: skip
+    got = _run("06.2", hint, fn, predictions, y)
+    if not isinstance(got, Feedback) and got.shape == (3,):
+        without = np.linalg.lstsq(predictions, y, rcond=None)[0]
+        plain = np.allclose(got, without, rtol=1e-5)
+        what = "least squares without an intercept" if plain else "no intercept"
+        return Feedback(False, f"Exercise 06.2: one weight per model and nothing else: it looks like {what}. "
+                               f"Add a column of ones first (m + 1 weights).", hint)  # fmt: skip
+    if not isinstance(got, Feedback) and got.shape in ((2, 3), (3, 2), (4, 3)):
+        return Feedback(False, f"Exercise 06.2: the result has shape {got.shape}: it looks like predictions and y "
+                               f"swapped (y regressed on the predictions, not the other way).", hint)  # fmt: skip
+    return _verdict("06.2", hint, got, expected, mistakes)
+
+
+def check_swap_choices(fn: Callable) -> Feedback:
+    """Chapter 07: `fn(ratings, fraction, seed)` damages *choices*: a new table in which exactly round(fraction × n)
+    rows get another item, one the user had not rated, drawn from the table's items; users, ratings, every other
+    column, the index and the order stay; the same seed gives the same damage."""
+    hint = ("Copy the table; with rng = np.random.default_rng(seed) pick round(fraction * len(ratings)) rows; give "
+            "each an item from ratings['item_id'] that its user has not rated; change nothing else "
+            "(see 'Data quality': noise changes the rating, this changes the choice).")  # fmt: skip
+    rng = np.random.default_rng(7)
+    counts = rng.integers(4, 13, 20)  # 20 users with 4 to 12 ratings each, of 30 items
+    n = counts.sum()
+    ratings = pd.DataFrame({
+        "user_id": np.repeat(np.arange(1, 21), counts),
+        "item_id": np.concatenate([rng.choice(np.arange(101, 131), c, replace=False) for c in counts]),
+        "rating": rng.integers(1, 6, n).astype(np.float64),
+        "timestamp": np.arange(n, dtype=np.int64) + 880_000_000,
+    }, index=pd.RangeIndex(1000, 1000 + n))  # fmt: skip
+    original, fraction, seed = ratings.copy(), 0.25, 3
+    result = _call("07.2", hint, fn, ratings, fraction, seed)
+    if isinstance(result, Feedback):
+        return result
+    say = lambda message: Feedback(False, f"Exercise 07.2: {message}", hint)  # noqa: E731
+    if not ratings.equals(original):
+        return say("your function changed its input; work on a copy.")
+    if not isinstance(result, pd.DataFrame):
+        return say(f"return a DataFrame, the damaged copy; got {type(result).__name__}.")
+    if len(result) < len(ratings):
+        return say(f"{len(ratings) - len(result)} rows are gone: that is deleting ratings (missing data); "
+                   f"keep every row and change its item.")  # fmt: skip
+    if list(result.columns) != list(ratings.columns) or not result.dtypes.equals(ratings.dtypes):
+        return say(f"keep the columns and their dtypes: expected {dict(ratings.dtypes.astype(str))}, got "
+                   f"{dict(result.dtypes.astype(str))}.")  # fmt: skip
+    if not result.index.equals(ratings.index):
+        return say("keep the rows in their order, with their index: row k must still be the same rating.")
+    if not result["rating"].equals(ratings["rating"]):
+        return say("some ratings changed: that is rating noise, which models that read only who rated what "
+                   "ignore. Keep the rating; change the item.")  # fmt: skip
+    if not result.drop(columns="item_id").equals(ratings.drop(columns="item_id")):
+        return say("only the item_id column may change.")
+    changed = (result["item_id"] != ratings["item_id"]).to_numpy()
+    wanted = round(fraction * len(ratings))
+    if changed.sum() != wanted:
+        return say(f"{changed.sum()} rows got a new item; with fraction {fraction} of {len(ratings)} ratings, "
+                   f"exactly {wanted} should (a fraction of the ratings, not of the users).")  # fmt: skip
+    if not set(result["item_id"]) <= set(ratings["item_id"]):
+        return say("some new item ids are not in the table: draw the new items from ratings['item_id'].")
+    if result.duplicated(["user_id", "item_id"]).any():
+        return say("some users now rated the same movie twice: draw an item the user has not rated.")
+    again = _call("07.2", hint, fn, ratings, fraction, seed)
+    if isinstance(again, Feedback):
+        return again
+    if not again.equals(result):
+        return say("the same seed gave a different damage: draw with np.random.default_rng(seed) only.")
+    other = _call("07.2", hint, fn, ratings, fraction, seed + 1)
+    if isinstance(other, Feedback):
+        return other
+    if other.equals(result):
+        return say("another seed gave the same damage: the seed is ignored.")
+    return Feedback(True, "Exercise 07.2: correct.", hint)

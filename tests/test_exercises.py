@@ -62,6 +62,47 @@ def backward(params, x, y, *, scale=None, sign=1.0, derivative=True, bias=np.sum
     return grads
 
 
+def blend(predictions, y):
+    return np.linalg.lstsq(np.c_[np.ones(len(y)), predictions], y, rcond=None)[0]
+
+
+def blend_summing_to_one(predictions, y):
+    """Least squares with the models' weights constrained to sum to 1 (through scipy, not the check's KKT)."""
+    from scipy.optimize import minimize
+
+    design = np.c_[np.ones(len(y)), predictions]
+    return minimize(lambda b: ((design @ b - y) ** 2).sum(), np.r_[0.0, np.full(predictions.shape[1], 0.3)],
+                    constraints={"type": "eq", "fun": lambda b: b[1:].sum() - 1}, tol=1e-12).x  # fmt: skip
+
+
+def swap(ratings, fraction, seed, *, fraction_of="ratings", rated_ok=False, catalogue=None):
+    """Give round(fraction * n) rows an item their user has not rated; the keywords re-create mistakes."""
+    rng = np.random.default_rng(seed)
+    out = ratings.copy()
+    items = np.unique(ratings["item_id"]) if catalogue is None else catalogue
+    rated = ratings.groupby("user_id")["item_id"].agg(set).to_dict()
+    if fraction_of == "users":
+        users = np.unique(ratings["user_id"])
+        users = rng.permutation(users)[: round(fraction * len(users))]
+        rows = np.flatnonzero(ratings["user_id"].isin(users))
+    else:
+        rows = rng.permutation(len(out))[: round(fraction * len(out))]
+    user_col, item_col = out.columns.get_loc("user_id"), out.columns.get_loc("item_id")
+    for row in rows:
+        user = out.iat[row, user_col]
+        choices = (
+            items[items != out.iat[row, item_col]] if rated_ok else np.setdiff1d(items, list(rated[user]))
+        )
+        out.iat[row, item_col] = new = rng.choice(choices)
+        rated[user].add(new)
+    return out
+
+
+def mutating_swap(ratings, fraction, seed):
+    ratings["item_id"] = swap(ratings, fraction, seed)["item_id"]
+    return ratings
+
+
 @pytest.mark.parametrize(
     ("check", "wrong", "says"),
     [
@@ -110,6 +151,23 @@ def backward(params, x, y, *, scale=None, sign=1.0, derivative=True, bias=np.sum
         (exercises.check_gradients, lambda p, x, y: {k: v.T for k, v in backward(p, x, y).items()}, "shape"),
         (exercises.check_gradients, lambda p, x, y: {**backward(p, x, y), "b4": p["b4"]}, "output layer's are wrong"),
         (exercises.check_gradients, lambda p, x, y: list(backward(p, x, y).values()), "return a dict"),
+        (exercises.check_blend, lambda p, y: np.linalg.lstsq(p, y, rcond=None)[0], "without an intercept"),
+        (exercises.check_blend, lambda p, y: np.r_[0.0, np.full(p.shape[1], 1 / p.shape[1])], "plain average"),
+        (exercises.check_blend, blend_summing_to_one, "forced to sum to 1"),
+        (exercises.check_blend, lambda p, y: np.roll(blend(p, y), -1), "intercept put last"),
+        (exercises.check_blend, lambda p, y: np.linalg.lstsq(np.c_[np.ones(len(y)), y], p, rcond=None)[0],
+         "predictions and y swapped"),
+        (exercises.check_swap_choices, mutating_swap, "changed its input"),
+        (exercises.check_swap_choices, lambda r, f, s: r.iloc[: round((1 - f) * len(r))].copy(), "rows are gone"),
+        (exercises.check_swap_choices, lambda r, f, s: r.assign(rating=r["rating"].sample(frac=1, random_state=s)
+                                                                .to_numpy()), "rating noise"),
+        (exercises.check_swap_choices, lambda r, f, s: swap(r, f, s, fraction_of="users"), "not of the users"),
+        (exercises.check_swap_choices, lambda r, f, s: swap(r, f, s, rated_ok=True), "same movie twice"),
+        (exercises.check_swap_choices, lambda r, f, s: swap(r, f, s, catalogue=np.arange(1, 50)), "not in the table"),
+        (exercises.check_swap_choices, lambda r, f, s: swap(r, f, None), "same seed gave a different damage"),
+        (exercises.check_swap_choices, lambda r, f, s: swap(r, f, 0), "the seed is ignored"),
+        (exercises.check_swap_choices, lambda r, f, s: swap(r, f, s).astype({"item_id": float}), "dtypes"),
+        (exercises.check_swap_choices, lambda r, f, s: swap(r, f, s).reset_index(drop=True), "their index"),
     ],
 )  # fmt: skip
 def test_typical_mistakes_are_named(check, wrong, says):
@@ -138,6 +196,8 @@ def test_right_answers_pass_and_stubs_or_crashes_get_the_hint():
         exercises.check_cold_scores: cold_scores,
         exercises.check_procrustes: lambda a, b: orthogonal_procrustes(a, b)[0],  # scipy's, not ours
         exercises.check_gradients: backward,
+        exercises.check_blend: blend,
+        exercises.check_swap_choices: swap,
     }
     for check, fn in right.items():
         assert check(fn).correct, check.__name__
