@@ -22,6 +22,8 @@ import scipy.sparse as sp
 from recsys_lab.baselines import Recommender
 from recsys_lab.splits import IdEncoder
 
+OPTIMIZERS = ("adam", "sgd", "momentum", "lazy_adam")
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -31,7 +33,9 @@ class TrainConfig:
         epochs: passes over the training data.
         batch_size: examples per gradient step.
         learning_rate: step size of the optimizer.
-        optimizer: "adam", "sgd" or "momentum" (SGD with momentum 0.9).
+        optimizer: "adam", "sgd", "momentum" (SGD with momentum 0.9) or "lazy_adam" (Adam that moves only the
+            embedding rows a batch touched: an epoch then costs what its ratings cost, whatever the tables'
+            size; see `recsys_lab.models.sparse`).
         seed: seeds Keras (weights, dropout, shuffling); the same seed gives the same model on CPU.
         verbose: passed to `keras.Model.fit`.
         steps_per_execution: gradient steps per call into TensorFlow. The same steps either way, but a small
@@ -51,12 +55,16 @@ class TrainConfig:
             raise ValueError(
                 f"epochs, batch_size and steps_per_execution must be >= 1 and learning_rate > 0; got {self}"
             )
-        if self.optimizer not in ("adam", "sgd", "momentum"):
-            raise ValueError(f"optimizer must be 'adam', 'sgd' or 'momentum'; got {self.optimizer!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {self.optimizer!r}")
 
     def make_optimizer(self) -> keras.optimizers.Optimizer:
         if self.optimizer == "adam":
             return keras.optimizers.Adam(self.learning_rate)
+        if self.optimizer == "lazy_adam":
+            from recsys_lab.models.sparse import LazyAdam
+
+            return LazyAdam(self.learning_rate)
         return keras.optimizers.SGD(self.learning_rate, momentum=0.9 if self.optimizer == "momentum" else 0.0)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from keras import ops
 
 from recsys_lab.models.base import KerasRecommender, StatefulNetwork, TrainConfig
+from recsys_lab.models.sparse import Embedding
 from recsys_lab.retrieval import pair_scores
 
 TRAIN = TrainConfig(epochs=20, batch_size=1024, learning_rate=2e-3)  # BiasedMF.fit's default
@@ -37,10 +38,10 @@ class MFNetwork(StatefulNetwork):
                             global_mean=global_mean, seed=seed)  # fmt: skip
         self.l2, self.global_mean = l2, global_mean
         init = keras.initializers.RandomNormal(stddev=0.05, seed=seed)
-        self.user_embedding = keras.layers.Embedding(num_users, embedding_dim, embeddings_initializer=init)
-        self.item_embedding = keras.layers.Embedding(num_items, embedding_dim, embeddings_initializer=init)
-        self.user_bias = keras.layers.Embedding(num_users, 1, embeddings_initializer="zeros")
-        self.item_bias = keras.layers.Embedding(num_items, 1, embeddings_initializer="zeros")
+        self.user_embedding = Embedding(num_users, embedding_dim, embeddings_initializer=init)
+        self.item_embedding = Embedding(num_items, embedding_dim, embeddings_initializer=init)
+        self.user_bias = Embedding(num_users, 1, embeddings_initializer="zeros")
+        self.item_bias = Embedding(num_items, 1, embeddings_initializer="zeros")
 
     def call(self, pairs):
         u, i = pairs[:, 0], pairs[:, 1]  # (batch,) each

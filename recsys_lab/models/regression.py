@@ -24,6 +24,7 @@ from keras import ops
 from recsys_lab.data import check_ratings
 from recsys_lab.features import item_features, user_features
 from recsys_lab.models.base import KerasRecommender, StatefulNetwork, TrainConfig
+from recsys_lab.models.sparse import Embedding
 from recsys_lab.splits import IdEncoder
 
 TRAIN = TrainConfig(epochs=10, batch_size=1024, learning_rate=2e-3, steps_per_execution=8)  # fit's default
@@ -41,10 +42,10 @@ class RegressionNetwork(StatefulNetwork):
                             hidden_units=list(hidden_units), dropout=dropout, l2=l2, id_dropout=id_dropout,
                             global_mean=global_mean, seed=seed)  # fmt: skip
         init = keras.initializers.RandomNormal(stddev=0.05, seed=seed)
-        self.user_embedding = keras.layers.Embedding(
+        self.user_embedding = Embedding(
             num_users + 1, embedding_dim, embeddings_initializer=init
         )
-        self.item_embedding = keras.layers.Embedding(
+        self.item_embedding = Embedding(
             num_items + 1, embedding_dim, embeddings_initializer=init
         )
         seeds = [None if seed is None else seed + j for j in range(len(hidden_units) + 1)]

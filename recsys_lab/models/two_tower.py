@@ -26,6 +26,7 @@ from keras import ops
 
 from recsys_lab.features import item_features, user_features
 from recsys_lab.models.base import KerasRecommender, StatefulNetwork, TrainConfig
+from recsys_lab.models.sparse import Embedding
 from recsys_lab.retrieval import pair_scores
 
 TRAIN = TrainConfig(epochs=15, batch_size=1024, learning_rate=1e-3)  # TwoTower.fit's default
@@ -40,7 +41,7 @@ class Tower(keras.layers.Layer):
         self.config_ = dict(num_rows=num_rows, num_features=num_features, embedding_dim=embedding_dim,
                             output_dim=output_dim, seed=seed)  # fmt: skip
         init = keras.initializers.RandomNormal(stddev=0.05, seed=seed)
-        self.embedding = keras.layers.Embedding(num_rows, embedding_dim, embeddings_initializer=init)
+        self.embedding = Embedding(num_rows, embedding_dim, embeddings_initializer=init)
         # side features, one row per id: a constant of the model, saved with it
         self.features = self.add_weight((num_rows, num_features), "zeros", trainable=False, name="features")
         self.feature_layer = keras.layers.Dense(embedding_dim, activation="relu") if num_features else None
