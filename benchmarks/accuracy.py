@@ -6,13 +6,12 @@ Per fold (`splits.official_fold`, 80,000 train / 20,000 test ratings):
   the fold's whole training part with its chapter's settings and scored on the fold's test part;
 * the **blend**: a 10 % validation slice is cut from the training part (`splits.random_split(train, 0.1,
   seed=SEED)`); the same models are fitted again on the other 90 %; their predictions on the slice give the
-  blend's weights (least squares with an intercept, `fit_blend`); the blend of those 90 % models is scored on
+  blend's weights (least squares with an intercept, `recsys_lab.blend.fit_blend`, the blend notebook 07
+  teaches); the blend of those 90 % models is scored on
   the test part. The test part is never used to choose anything. As a second, labelled row the same weights
   are applied to the models fitted on 100 % of the training part (weights learnt on 90 % fits, not refitted);
 * Surprise's BaselineOnly, SVD, SVD++ (default settings, `random_state=SEED`) and KNNBaseline (item-based,
   pearson_baseline similarity, k = 40), fitted on the same training part.
-
->>> w = fit_blend(np.array([[3.0, 4.0], [2.0, 5.0], [4.0, 4.5]]), np.array([3.5, 3.0, 4.5]))  # (1 + 2,)
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import scipy.linalg
 
 from benchmarks import SEED
 from benchmarks.common import mean_std, movielens_100k
@@ -48,41 +46,10 @@ def blend_models() -> list[str]:
     return [name for name in rating_models() if name != "global mean"]
 
 
-def fit_blend(predictions: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """Least-squares weights with an intercept: w = argmin ‖[1, P] w − y‖², solved by QR.
-
-    Args:
-        predictions: P, `(n, m)`: m models' predictions of n held-out ratings.
-        truth: y, `(n,)`: those ratings.
-
-    Returns:
-        w, `(m + 1,)`: the intercept, then one weight per model.
-    """
-    predictions, truth = np.asarray(predictions, np.float64), np.asarray(truth, np.float64)
-    if predictions.ndim != 2 or truth.shape != predictions.shape[:1] or len(truth) <= predictions.shape[1]:
-        raise ValueError(
-            f"need P (n, m) and y (n,) with n > m + 1; got {predictions.shape} and {truth.shape}"
-        )
-    design = np.column_stack([np.ones(len(truth)), predictions])  # [1, P], (n, m + 1)
-    q, r = np.linalg.qr(design)  # design = Q R, R upper triangular (m + 1, m + 1)
-    return scipy.linalg.solve_triangular(r, q.T @ truth)  # R w = Qᵀ y
-
-
-def blend_predict(weights: np.ndarray, predictions: np.ndarray, rating_scale=(1.0, 5.0)) -> np.ndarray:
-    """w_0 + P w_1.., clipped to the rating scale: `(n,)`."""
-    return np.clip(weights[0] + np.asarray(predictions) @ weights[1:], *rating_scale)
-
-
 def _errors(truth: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     from recsys_lab.metrics import mae, rmse
 
     return {"rmse": rmse(truth, pred), "mae": mae(truth, pred)}
-
-
-def _predictions(fitted: dict, names: list[str], frame) -> np.ndarray:
-    """Each model's predictions of `frame`'s pairs, one column per name: `(len(frame), len(names))`."""
-    users, items = frame["user_id"].to_numpy(), frame["item_id"].to_numpy()
-    return np.column_stack([fitted[name].predict(users, items) for name in names])
 
 
 def surprise_algorithms(quick: bool, seed: int) -> dict:
@@ -120,6 +87,7 @@ def fit_surprise(make, train, test) -> tuple[np.ndarray, float]:
 def run_fold(ds, fold: str, *, quick: bool, seed: int = SEED, log=print) -> dict:
     """One fold: `{"models": {name: {"rmse", "mae", "fit_seconds", "kind"}}, "blend_weights": {...}}`."""
     from recsys_lab import course, splits
+    from recsys_lab.blend import Blend, fit_blend
 
     settings = {"epochs": 1} if quick else None
     split = splits.official_fold(ds, fold)
@@ -134,11 +102,17 @@ def run_fold(ds, fold: str, *, quick: bool, seed: int = SEED, log=print) -> dict
     inner = splits.random_split(split.train, 0.1, seed=seed)  # inner.train: 90 %, inner.test: the slice
     names = blend_models()
     part = course.fit_all(ds, inner.train, seed=seed, names=names, quick=settings)
-    weights = fit_blend(_predictions(part, names, inner.test), inner.test["rating"].to_numpy(np.float64))
-    blend = blend_predict(weights, _predictions(part, names, split.test), ds.rating_scale)
+    blend = fit_blend({name: part[name] for name in names}, inner.test, ds.rating_scale)
+    test_pairs = split.test["user_id"].to_numpy(), split.test["item_id"].to_numpy()
     fit_seconds = sum(m.fit_seconds for m in part.values())
-    rows[HEADLINE_BLEND] = {"kind": "blend", **_errors(truth, blend), "fit_seconds": fit_seconds}
-    reused = blend_predict(weights, _predictions(full, names, split.test), ds.rating_scale)
+    rows[HEADLINE_BLEND] = {
+        "kind": "blend",
+        **_errors(truth, blend.predict(*test_pairs)),
+        "fit_seconds": fit_seconds,
+    }
+    reused = Blend({name: full[name] for name in names}, blend.weights, blend.rating_scale).predict(
+        *test_pairs
+    )
     rows["blend weights on 100 % fits"] = {
         "kind": "blend variant",
         **_errors(truth, reused),
@@ -151,13 +125,13 @@ def run_fold(ds, fold: str, *, quick: bool, seed: int = SEED, log=print) -> dict
             **_errors(truth, pred),
             "fit_seconds": part[name].fit_seconds,
         }
-    log(f"  {fold}: blend fitted, weights {np.round(weights, 3).tolist()}")
+    log(f"  {fold}: blend fitted, weights {np.round(blend.weights, 3).tolist()}")
 
     for name, make in surprise_algorithms(quick, seed).items():
         pred, seconds = fit_surprise(make, split.train, split.test)
         rows[name] = {"kind": "surprise", **_errors(truth, pred), "fit_seconds": seconds}
         log(f"  {fold}: {name} {rows[name]['rmse']:.4f} ({seconds:.0f} s)")
-    return {"models": rows, "blend_weights": dict(zip(["intercept", *names], weights.tolist(), strict=True))}
+    return {"models": rows, "blend_weights": blend.weight_table.to_dict()}
 
 
 def _mean_or_none(values) -> float | None:

@@ -107,7 +107,7 @@ the peer. Fit seconds are wall time on the shared machine.
 
 **The blend** (what was fitted on what): each fold's training part is split once more,
 `splits.random_split(train, 0.1, seed=42)`; the models {", ".join(r["blend_models"])} are fitted on the 90 %;
-their predictions of the 10 % slice give least-squares weights with an intercept (`benchmarks.accuracy.fit_blend`,
+their predictions of the 10 % slice give least-squares weights with an intercept (`recsys_lab.blend.fit_blend`,
 QR); *blend (90 % fits)* is that weighted sum of the 90 % models' predictions on the test part, clipped to 1–5.
 *blend weights on 100 % fits* (the variant) applies the same weights, unchanged, to the models fitted on the whole
 training part. Nothing is fitted or chosen on the test part; the target is judged on the kit's single models and

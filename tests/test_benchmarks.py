@@ -13,7 +13,6 @@ import pytest
 import scipy.sparse as sp
 
 from benchmarks import SECTIONS
-from benchmarks.accuracy import blend_predict, fit_blend
 from benchmarks.ranking import map_at_k
 from benchmarks.report import render
 from benchmarks.throughput import matmul_ceiling
@@ -60,19 +59,6 @@ def test_map_at_k_limits_and_bad_input():
         map_at_k(np.array([[0]]), perfect, 1, denominator="all")
     with pytest.raises(ValueError, match="no user has a relevant item"):
         map_at_k(np.array([[0]]), sp.csr_array((1, 4)), 1)
-
-
-def test_blend_least_squares_matches_lstsq():
-    rng = np.random.default_rng(1)
-    predictions = rng.normal(3.5, 0.5, size=(50, 3))
-    truth = 0.4 + predictions @ np.array([0.5, 0.3, 0.1]) + rng.normal(0, 0.1, 50)
-    expected, *_ = np.linalg.lstsq(np.column_stack([np.ones(50), predictions]), truth, rcond=None)
-    weights = fit_blend(predictions, truth)
-    np.testing.assert_allclose(weights, expected, rtol=1e-10, atol=1e-12)
-    blended = blend_predict(weights, predictions, (1.0, 5.0))
-    np.testing.assert_allclose(blended, np.clip(expected[0] + predictions @ expected[1:], 1, 5))
-    with pytest.raises(ValueError, match="n > m"):
-        fit_blend(predictions[:3], truth[:3])
 
 
 def test_matmul_ceiling_is_positive():

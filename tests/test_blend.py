@@ -1,0 +1,67 @@
+"""The blend against numpy's least squares, and its errors at the edge."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recsys_lab.baselines import BiasBaseline, GlobalMean, Popularity
+from recsys_lab.blend import Blend, fit_blend, fit_weights
+from recsys_lab.data import DataError
+from recsys_lab.synthetic import make_synthetic
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return make_synthetic(num_users=150, num_items=120, num_ratings=6_000, poster_size=None, seed=2)
+
+
+def test_weights_match_lstsq_and_refuse_too_few_or_nan():
+    rng = np.random.default_rng(1)
+    predictions = rng.normal(3.5, 0.5, size=(50, 3))
+    truth = 0.4 + predictions @ np.array([0.5, 0.3, 0.1]) + rng.normal(0, 0.1, 50)
+    expected, *_ = np.linalg.lstsq(np.column_stack([np.ones(50), predictions]), truth, rcond=None)
+    np.testing.assert_allclose(fit_weights(predictions, truth), expected, rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="n > m"):
+        fit_weights(predictions[:4], truth[:4])
+    predictions[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fit_weights(predictions, truth)
+
+
+@pytest.fixture
+def halves(synthetic):
+    ratings = synthetic.ratings.sample(frac=1.0, random_state=0)
+    cut = int(0.8 * len(ratings))
+    return ratings.iloc[:cut], ratings.iloc[cut:]
+
+
+def test_blend_predicts_the_weighted_sum_clipped_and_beats_its_parts(halves, synthetic):
+    train, validation = halves
+    models = {
+        "bias": BiasBaseline().fit(train, rating_scale=synthetic.rating_scale),
+        "popularity": Popularity().fit(train, rating_scale=synthetic.rating_scale),
+    }
+    before = validation.copy()
+    blend = fit_blend(models, validation)
+    pd.testing.assert_frame_equal(validation, before)  # input untouched
+    users, items = validation["user_id"].to_numpy(), validation["item_id"].to_numpy()
+    parts = np.column_stack([m.predict(users, items) for m in models.values()])
+    low, high = synthetic.rating_scale
+    np.testing.assert_allclose(
+        blend.predict(users, items), np.clip(blend.weights[0] + parts @ blend.weights[1:], low, high)
+    )
+    assert list(blend.weight_table.index) == ["intercept", "bias", "popularity"]
+    truth = validation["rating"].to_numpy(float)
+    error = lambda pred: np.sqrt(np.mean((truth - pred) ** 2))  # noqa: E731
+    # least squares on these very ratings: never worse than any part (a part is one choice of weights)
+    assert error(blend.predict(users, items)) <= min(error(parts[:, j]) for j in range(2)) + 1e-12
+
+
+def test_blend_errors_say_what_is_wrong(halves):
+    train, validation = halves
+    with pytest.raises(ValueError, match="at least one"):
+        fit_blend({}, validation)
+    models = {"mean": GlobalMean().fit(train)}
+    with pytest.raises(DataError, match="rating"):
+        fit_blend(models, validation.drop(columns="rating"))
+    assert isinstance(fit_blend(models, validation), Blend)
