@@ -338,10 +338,10 @@ def check_gradients(fn: Callable) -> Feedback:
 
 
 def check_blend(fn: Callable) -> Feedback:
-    """Chapter 06: `fn(predictions, y)` is the least-squares blend of m models' predictions `(n, m)` of ratings
+    """Chapter 07: `fn(predictions, y)` is the least-squares blend of m models' predictions `(n, m)` of ratings
     `y (n,)`: weights `(m + 1,)`, the intercept first, minimising ‖y − w_0 − predictions w_1..m‖²."""
     hint = ("Least squares on the predictions with a column of ones first: "
-            "np.linalg.lstsq(np.c_[np.ones(n), predictions], y, rcond=None)[0] (see 'Every model on one table').")  # fmt: skip
+            "np.linalg.lstsq(np.c_[np.ones(n), predictions], y, rcond=None)[0] (see 'Blending: accuracy bought with complexity').")  # fmt: skip
     rng = np.random.default_rng(6)
     y = rng.integers(1, 6, 40).astype(np.float64)  # (n,) held-out ratings
     noise = rng.normal(0, [0.5, 0.4, 1.0], (40, 3))
@@ -356,17 +356,17 @@ def check_blend(fn: Callable) -> Feedback:
         "the plain average of the models (intercept 0, each weight 1/m): that is no fit": np.r_[0.0, np.ones(3) / 3],
         "the intercept put last: it goes first": np.r_[expected[1:], expected[0]],
     }  # fmt: skip
-    got = _run("06.2", hint, fn, predictions, y)
+    got = _run("07.2", hint, fn, predictions, y)
     if not isinstance(got, Feedback) and got.shape == (3,):
         without = np.linalg.lstsq(predictions, y, rcond=None)[0]
         plain = np.allclose(got, without, rtol=1e-5)
         what = "least squares without an intercept" if plain else "no intercept"
-        return Feedback(False, f"Exercise 06.2: one weight per model and nothing else: it looks like {what}. "
+        return Feedback(False, f"Exercise 07.2: one weight per model and nothing else: it looks like {what}. "
                                f"Add a column of ones first (m + 1 weights).", hint)  # fmt: skip
     if not isinstance(got, Feedback) and got.shape in ((2, 3), (3, 2), (4, 3)):
-        return Feedback(False, f"Exercise 06.2: the result has shape {got.shape}: it looks like predictions and y "
+        return Feedback(False, f"Exercise 07.2: the result has shape {got.shape}: it looks like predictions and y "
                                f"swapped (y regressed on the predictions, not the other way).", hint)  # fmt: skip
-    return _verdict("06.2", hint, got, expected, mistakes)
+    return _verdict("07.2", hint, got, expected, mistakes)
 
 
 def check_swap_choices(fn: Callable) -> Feedback:
@@ -386,10 +386,10 @@ def check_swap_choices(fn: Callable) -> Feedback:
         "timestamp": np.arange(n, dtype=np.int64) + 880_000_000,
     }, index=pd.RangeIndex(1000, 1000 + n))  # fmt: skip
     original, fraction, seed = ratings.copy(), 0.25, 3
-    result = _call("07.2", hint, fn, ratings, fraction, seed)
+    result = _call("07.3", hint, fn, ratings, fraction, seed)
     if isinstance(result, Feedback):
         return result
-    say = lambda message: Feedback(False, f"Exercise 07.2: {message}", hint)  # noqa: E731
+    say = lambda message: Feedback(False, f"Exercise 07.3: {message}", hint)  # noqa: E731
     if not ratings.equals(original):
         return say("your function changed its input; work on a copy.")
     if not isinstance(result, pd.DataFrame):
@@ -416,14 +416,14 @@ def check_swap_choices(fn: Callable) -> Feedback:
         return say("some new item ids are not in the table: draw the new items from ratings['item_id'].")
     if result.duplicated(["user_id", "item_id"]).any():
         return say("some users now rated the same movie twice: draw an item the user has not rated.")
-    again = _call("07.2", hint, fn, ratings, fraction, seed)
+    again = _call("07.3", hint, fn, ratings, fraction, seed)
     if isinstance(again, Feedback):
         return again
     if not again.equals(result):
         return say("the same seed gave a different damage: draw with np.random.default_rng(seed) only.")
-    other = _call("07.2", hint, fn, ratings, fraction, seed + 1)
+    other = _call("07.3", hint, fn, ratings, fraction, seed + 1)
     if isinstance(other, Feedback):
         return other
     if other.equals(result):
         return say("another seed gave the same damage: the seed is ignored.")
-    return Feedback(True, "Exercise 07.2: correct.", hint)
+    return Feedback(True, "Exercise 07.3: correct.", hint)
