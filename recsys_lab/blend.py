@@ -12,6 +12,9 @@ a hundred models (Netflix technology blog, 2012): accuracy bought with complexit
 >>> part = splits.random_split(split.train, 0.1, seed=42)                     # doctest: +SKIP
 >>> models = {"biased MF": BiasedMF().fit(part.train), "bias": BiasBaseline().fit(part.train)}  # doctest: +SKIP
 >>> blend = fit_blend(models, part.test); blend.weights; blend.predict(users, items)            # doctest: +SKIP
+
+Rankings blend the same way, on scores instead of ratings: `ScoreBlend` adds two rankers' scores, each
+standardised per user, the second weighted by α, chosen by `fit_score_blend` on a validation slice.
 """
 
 from __future__ import annotations
@@ -100,3 +103,69 @@ def fit_blend(
     users, items = validation["user_id"].to_numpy(), validation["item_id"].to_numpy()
     weights = fit_weights(model_predictions(models, users, items), validation["rating"].to_numpy(np.float64))
     return Blend(dict(models), weights, tuple(float(s) for s in scale))
+
+
+class ScoreBlend:
+    """Two rankers on one ranking: s(u, i) = z₁(u, i) + α z₂(u, i), each model's scores of every item
+    standardised over the items for that user (zero mean, unit spread), so that scales that differ (EASE's
+    reconstructions, a two-tower model's inner products) can be added. α is chosen by `fit_score_blend`.
+
+    A recommender for the evaluation functions (`score_items`, `score_pairs`, `seen`, the encoders); both models
+    must be fitted on the same training ratings.
+    """
+
+    name = "score blend"
+    predicts_ratings = False
+
+    def __init__(self, first, second, alpha: float):
+        for attribute in ("user_encoder", "item_encoder"):
+            if not np.array_equal(getattr(first, attribute).ids, getattr(second, attribute).ids):
+                raise ValueError(
+                    f"the two models know different {attribute.split('_')[0]}s: fit both on one table"
+                )
+        self.first, self.second, self.alpha = first, second, float(alpha)
+        self.seen, self.user_encoder, self.item_encoder = first.seen, first.user_encoder, first.item_encoder
+        self.num_users, self.num_items = first.num_users, first.num_items
+
+    def score_items(self, user_index) -> np.ndarray:
+        """`(len(user_index), num_items)`: z₁ + α z₂ per user."""
+        return _standardised(self.first.score_items(user_index)) + self.alpha * _standardised(
+            self.second.score_items(user_index)
+        )
+
+    def score_pairs(self, user_index, item_index) -> np.ndarray:
+        """The blended score of each (user, item) pair of dense indices: `(n,)`."""
+        user_index, item_index = np.asarray(user_index, np.int64), np.asarray(item_index, np.int64)
+        users, row = np.unique(user_index, return_inverse=True)
+        out = np.empty(len(user_index))
+        for start in range(0, len(users), 256):  # each user's standardisation needs their whole row
+            part = (row >= start) & (row < start + 256)
+            out[part] = self.score_items(users[start : start + 256])[row[part] - start, item_index[part]]
+        return out
+
+
+def _standardised(scores: np.ndarray) -> np.ndarray:
+    """Each row minus its mean, divided by its standard deviation (rows of equal scores stay 0)."""
+    spread = scores.std(axis=1, keepdims=True)
+    return (scores - scores.mean(axis=1, keepdims=True)) / np.where(spread > 0, spread, 1.0)
+
+
+def fit_score_blend(first, second, validation, *, grid=(0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0), k: int = 10):
+    """The `ScoreBlend` of two rankers fitted on `validation.train` whose α has the best NDCG@k on `validation`.
+
+    Args:
+        first, second: fitted on `validation.train` (a slice held out of the training part, never the test).
+        validation: a `Split` whose test part is the held-out slice.
+        grid: the α values tried; α = 0 is the first model alone.
+
+    Returns:
+        `(blend, curve)`: the best blend, and α → validation NDCG@k for every α tried.
+    """
+    from recsys_lab.evaluation import evaluate_ranking
+
+    if not len(grid):
+        raise ValueError("grid must hold at least one α")
+    curve = {
+        float(a): evaluate_ranking(ScoreBlend(first, second, a), validation, k=k)[f"ndcg@{k}"] for a in grid
+    }
+    return ScoreBlend(first, second, max(curve, key=curve.get)), curve

@@ -158,14 +158,21 @@ def small_results() -> dict:
             "scale": section(
                 {
                     "committed": {
-                        "command": "python scripts/scale_benchmark.py",
-                        "date": "2026-01-01",
+                        "runs": [
+                            {
+                                "command": "python scripts/scale_benchmark.py",
+                                "date": "2026-01-01",
+                                "load": "1.0 → 2.0",
+                                "models": ["mf", "autorec"],
+                            }
+                        ],
                         "machine": "m",
-                        "load": "1.0 → 2.0",
                         "rows": [scale_row, {**scale_row, "num_ratings": 200_000}],
-                        "exponents": {"mf": 1.02},
+                        "exponents": {"mf": 1.02, "autorec": 1.6},
+                        "linear": {"mf": True, "autorec": False},
                         "largest": {**scale_row, "num_ratings": 200_000},
                         "peak_met": True,
+                        "linear_met": True,
                     },
                     "live": {"model": "mf", "epochs": 2, "rows": [scale_row], "exponent": 0.98},
                 }
@@ -182,7 +189,7 @@ def test_render_is_pure_and_shows_every_section():
     assert text == render(results)  # and gives the same page every time
     for needle in ("# Benchmarks", "## 1. Accuracy", "0.8987", "**met**", "## 2. Ranking", "0.4812", "λ = 500",
                    "## 3. Throughput", "124.0 GFLOP/s", "**not met**", "## 4. Notebook cost", "not run in --quick",
-                   "## 5. Scale", "b = 0.98", "mf 1.02", "python -m benchmarks", "Test CPU", "[1.0, 1.0, 1.0]"):  # fmt: skip
+                   "## 5. Scale", "b = 0.98", "mf 1.02", "met** for\nmf; not for\nautorec", "python -m benchmarks", "Test CPU", "[1.0, 1.0, 1.0]"):  # fmt: skip
         assert needle in text, needle
     for line in text.splitlines():  # every table row has as many cells as its header
         if line.startswith("|"):
@@ -226,7 +233,9 @@ def test_quick_mode_end_to_end(ml100k, tmp_path):
     ranking = written["sections"]["ranking"]["result"]
     assert {row["model"] for row in ranking["rows"]} == {
         "popularity", "user+item bias", "biased MF", "I-AutoRec", "two-tower", "MLP regression", "EASE",
+        "EASE + two-tower (score blend)",
     }  # fmt: skip
+    assert float(ranking["blend"]["alpha"]) in {float(a) for a in ranking["blend"]["validation_ndcg"]}
     for row in ranking["rows"]:
         assert {"ndcg@10", "recall@10", "map@10", "sampled hit_rate@10", "sampled ndcg@10"} <= set(row)
         assert 0 <= row["map@10"] <= row["map@10 (min)"] <= 1

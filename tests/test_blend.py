@@ -65,3 +65,44 @@ def test_blend_errors_say_what_is_wrong(halves):
     with pytest.raises(DataError, match="rating"):
         fit_blend(models, validation.drop(columns="rating"))
     assert isinstance(fit_blend(models, validation), Blend)
+
+
+@pytest.fixture(scope="module")
+def rankers(synthetic):
+    from recsys_lab import splits
+    from recsys_lab.ease import EASE
+
+    split = splits.random_split(synthetic.ratings, 0.2, seed=0, by_user=True)
+    return split, Popularity().fit(split.train), EASE(l2=50.0).fit(split.train)
+
+
+def test_score_blend_adds_standardised_scores_and_scores_pairs_alike(rankers):
+    from recsys_lab.blend import ScoreBlend
+
+    _, popularity, ease = rankers
+    users = np.arange(5)
+    z = lambda s: (s - s.mean(1, keepdims=True)) / s.std(1, keepdims=True)  # noqa: E731
+    expected = z(popularity.score_items(users)) + 0.4 * z(ease.score_items(users))
+    blend = ScoreBlend(popularity, ease, 0.4)
+    np.testing.assert_allclose(blend.score_items(users), expected, rtol=1e-10, atol=1e-12)
+    u, i = np.array([3, 0, 3, 4]), np.array([7, 2, 1, 0])
+    np.testing.assert_allclose(blend.score_pairs(u, i), expected[u, i], rtol=1e-10, atol=1e-12)
+    alone = ScoreBlend(ease, popularity, 0.0).score_items(users)
+    assert (np.argsort(-alone, axis=1)[:, :10] == np.argsort(-ease.score_items(users), axis=1)[:, :10]).all()
+
+
+def test_fit_score_blend_keeps_the_best_alpha_on_validation_and_refuses_mixed_tables(rankers, synthetic):
+    from recsys_lab.blend import ScoreBlend, fit_score_blend
+    from recsys_lab.evaluation import evaluate_ranking
+
+    split, popularity, ease = rankers
+    blend, curve = fit_score_blend(ease, popularity, split, grid=(0.0, 0.5, 2.0))
+    by_hand = {
+        a: evaluate_ranking(ScoreBlend(ease, popularity, a), split, k=10)["ndcg@10"] for a in (0.0, 0.5, 2.0)
+    }
+    assert curve == pytest.approx(by_hand) and blend.alpha == max(by_hand, key=by_hand.get)
+    other = Popularity().fit(synthetic.ratings.iloc[: len(synthetic.ratings) // 2])
+    with pytest.raises(ValueError, match="different"):
+        ScoreBlend(ease, other, 0.5)
+    with pytest.raises(ValueError, match="grid"):
+        fit_score_blend(ease, popularity, split, grid=())
