@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 ML100K, ML25M = (943, 1_682, 100_000), (162_541, 62_423, 25_000_095)  # (num_users, num_items, num_ratings)
-MODELS = ("mf", "autorec")
-BATCH_SIZE = {"mf": 4096, "autorec": 256}  # measure's default per model
+MODELS = ("mf", "mf-lazy", "autorec")
+BATCH_SIZE = {"mf": 4096, "mf-lazy": 4096, "autorec": 256}  # measure's default per model
 MIN_RATINGS, MAX_DENSITY = 1_000, 0.2
 
 
@@ -49,8 +49,9 @@ def measure(num_ratings: int | None, *, model: str = "mf", epochs: int = 1, batc
 
     Args:
         num_ratings: size of the synthetic world (ignored, may be None, when `dataset` is given).
-        model: "mf" (`BiasedMF`, rating triples in batches) or "autorec" (I-AutoRec: item rows, one input per
-            user, densified one batch at a time by `sparse_row_batches`).
+        model: "mf" (`BiasedMF`, rating triples in batches, Keras' Adam), "mf-lazy" (the same with
+            `LazyAdam`, which moves only the rows a batch touched) or "autorec" (I-AutoRec: item rows, one
+            input per user, densified one batch at a time by `sparse_row_batches`).
         epochs: epochs to time; with more than one, the first (which also builds the graph) is left out.
         batch_size: examples per step; default `BATCH_SIZE[model]`.
         seed: seed of the world and of the model.
@@ -178,9 +179,11 @@ def _run(num_ratings, model, epochs, batch_size, seed, dataset) -> dict:
             self.seconds.append(time.perf_counter() - self.start[0])
             self.cpu_seconds.append(time.process_time() - self.start[1])
 
-    timer, recommender = EpochTimer(), BiasedMF() if model == "mf" else AutoRec("item")
-    config = dataclasses.replace(TRAIN if model == "mf" else recommender.config, epochs=epochs,
+    timer, recommender = EpochTimer(), AutoRec("item") if model == "autorec" else BiasedMF()
+    config = dataclasses.replace(recommender.config if model == "autorec" else TRAIN, epochs=epochs,
                                  batch_size=batch_size, seed=seed)  # fmt: skip
+    if model == "mf-lazy":
+        config = dataclasses.replace(config, optimizer="lazy_adam")
     recommender.fit(ratings, config=config, callbacks=[timer])
     epoch_seconds, cpu = (float(np.median(t[1:] or t)) for t in (timer.seconds, timer.cpu_seconds))
     fit_peak = _peak_gb()

@@ -41,7 +41,7 @@ def test_exponent_recovers_a_planted_power_law():
 
 
 def test_measure_checks_its_arguments_before_starting_a_process():
-    with pytest.raises(ValueError, match="unknown model 'svd'; choose one of mf, autorec"):
+    with pytest.raises(ValueError, match="unknown model 'svd'; choose one of mf, mf-lazy, autorec"):
         scale.measure(5_000, model="svd")
     with pytest.raises(ValueError, match="unknown dataset"):
         scale.measure(None, dataset="ml-1b")
@@ -105,8 +105,22 @@ def test_quick_benchmark_writes_its_table_and_report(quick_run):
     table, out = quick_run
     assert list(table["num_ratings"]) == [2_000, 5_000]
     report = json.loads((out / "scale.json").read_text())
-    assert report["command"].endswith(f"--epochs 1 --out {out}") and len(report["rows"]) == 2
+    assert report["runs"][0]["command"].endswith(f"--epochs 1 --out {out}") and len(report["rows"]) == 2
     text = (out / "scale.md").read_text()
     assert "| mf | synthetic | 78 | 320 | 5,000 |" in text and "tf.distribute" in text
     main(["--render", "--out", str(out)])  # the report again from scale.json alone, without measuring
     assert (out / "scale.md").read_text() == text
+
+
+def test_add_keeps_the_other_models_rows_and_runs(quick_run, tmp_path):
+    from scale_benchmark import main
+
+    _, first = quick_run
+    (tmp_path / "scale.json").write_text((first / "scale.json").read_text())
+    main(["--quick", "--models", "mf-lazy", "--epochs", "1", "--out", str(tmp_path), "--add"])
+    report = json.loads((tmp_path / "scale.json").read_text())
+    assert [r["model"] for r in report["rows"]] == ["mf", "mf", "mf-lazy", "mf-lazy"]
+    assert [r["models"] for r in report["runs"]] == [["mf"], ["mf-lazy"]]
+    text = (tmp_path / "scale.md").read_text()
+    assert "Biased MF with LazyAdam" in text and "LazyAdam is" in text  # compared with Adam at the same size
+    assert all(run["command"] in text for run in report["runs"])
