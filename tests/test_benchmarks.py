@@ -262,3 +262,12 @@ def test_unknown_section_is_refused(capsys):
 def test_the_reference_on_a_case_worked_by_hand():
     # hits at ranks 1 and 3 of 2 relevant items: (1/1 + 2/3) / 2
     assert brute_force_map([[5, 7, 6]], [{5, 6}], 3) == pytest.approx((1 / 1 + 2 / 3) / 2)
+
+
+def test_notebook_time_is_decided_only_without_other_work():
+    from benchmarks.notebooks import verdict
+
+    result = {"rows": [{"notebook": "a", "status": "passed", "kernel_peak_gb": 1.0}], "total_seconds": 420.0}
+    assert verdict(result, max_load=2.1, cpus=2)["total_met"] is True  # the notebook's own threads
+    assert verdict(result, max_load=3.3, cpus=2)["total_met"] is None  # other work held the cores
+    assert verdict({**result, "total_seconds": 700.0}, max_load=1.0, cpus=2)["total_met"] is False
