@@ -2,7 +2,7 @@
 
 A batch of 4,096 ratings touches at most 4,096 rows of each table, and that is all a step needs to read and
 write. Two things in Keras 3 (TensorFlow backend, CPU) make a step cost time in proportion to the whole table
-instead, measured in `docs/scale.md`:
+instead (one step timed both ways in notebook 07; whole epochs up to ml-25m's shape in `docs/scale.md`):
 
 * `keras.layers.Embedding` looks rows up with `ops.take(self.embeddings, ids)`, which first turns the variable
   into a tensor: the whole table is read, and the optimizer's in-place update of a few rows afterwards makes
