@@ -64,27 +64,8 @@ def matmul_ceiling(n: int = 2048, repeats: int = 10, *, tensorflow: bool = True)
     return rates
 
 
-def _timer():
-    import keras
-
-    class EpochTimer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.seconds, self.cpu_seconds = [], []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter(), time.process_time()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.seconds.append(time.perf_counter() - self.start[0])
-            self.cpu_seconds.append(time.process_time() - self.start[1])
-
-    return EpochTimer()
-
-
 def _row(what, model, timer, examples, flops_per_example, settings) -> dict:
-    epoch = float(np.median(timer.seconds[1:] or timer.seconds))
-    cpu = float(np.median(timer.cpu_seconds[1:] or timer.cpu_seconds))
+    epoch, cpu = timer.median()
     return {
         "model": what,
         **settings,
@@ -100,8 +81,9 @@ def _row(what, model, timer, examples, flops_per_example, settings) -> dict:
 
 def autorec(train, batch_size: int, steps_per_execution: int, epochs: int, seed: int) -> dict:
     from recsys_lab.models import AutoRec, TrainConfig
+    from recsys_lab.models.base import EpochTimer
 
-    timer = _timer()
+    timer = EpochTimer()
     config = TrainConfig(epochs=epochs, batch_size=batch_size, steps_per_execution=steps_per_execution,
                          learning_rate=3e-3, seed=seed)  # fmt: skip
     model = AutoRec("item", hidden_units=500, l2=1e-3, config=config).fit(train, callbacks=[timer])
@@ -114,8 +96,9 @@ def autorec(train, batch_size: int, steps_per_execution: int, epochs: int, seed:
 
 def biased_mf(train, epochs: int, seed: int, batch_size: int = 1024, steps_per_execution: int = 1) -> dict:
     from recsys_lab.models import BiasedMF, TrainConfig
+    from recsys_lab.models.base import EpochTimer
 
-    timer, d = _timer(), 32
+    timer, d = EpochTimer(), 32
     config = TrainConfig(epochs=epochs, batch_size=batch_size, learning_rate=2e-3,
                          steps_per_execution=steps_per_execution, seed=seed)  # fmt: skip
     model = BiasedMF(embedding_dim=d, l2=0.1).fit(train, config=config, callbacks=[timer])
@@ -125,9 +108,10 @@ def biased_mf(train, epochs: int, seed: int, batch_size: int = 1024, steps_per_e
 
 def mlp(ds, train, epochs: int, seed: int) -> dict:
     from recsys_lab import course
+    from recsys_lab.models.base import EpochTimer
 
     model, fit_args = course.build("MLP regression", seed=seed, quick={"epochs": epochs})
-    config, timer = fit_args["config"], _timer()
+    config, timer = fit_args["config"], EpochTimer()
     model.fit(train, users=ds.users, items=ds.items, config=config, callbacks=[timer])
     dense = [*model.network.hidden, model.network.out]
     flops = 3 * 2 * sum(int(np.prod(layer.kernel.shape)) for layer in dense)  # 3 · 2 Σ in·out

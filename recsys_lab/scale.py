@@ -162,22 +162,9 @@ def _run(num_ratings, model, epochs, batch_size, seed, dataset) -> dict:
             f.write("5")
     except OSError:
         pass
-    import keras
-
     from recsys_lab.models.autorec import AutoRec
+    from recsys_lab.models.base import EpochTimer
     from recsys_lab.models.mf import TRAIN, BiasedMF
-
-    class EpochTimer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.seconds, self.cpu_seconds = [], []  # wall clock; CPU time of all this process's threads
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter(), time.process_time()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.seconds.append(time.perf_counter() - self.start[0])
-            self.cpu_seconds.append(time.process_time() - self.start[1])
 
     timer, recommender = EpochTimer(), AutoRec("item") if model == "autorec" else BiasedMF()
     config = dataclasses.replace(recommender.config if model == "autorec" else TRAIN, epochs=epochs,
@@ -185,7 +172,7 @@ def _run(num_ratings, model, epochs, batch_size, seed, dataset) -> dict:
     if model == "mf-lazy":
         config = dataclasses.replace(config, optimizer="lazy_adam")
     recommender.fit(ratings, config=config, callbacks=[timer])
-    epoch_seconds, cpu = (float(np.median(t[1:] or t)) for t in (timer.seconds, timer.cpu_seconds))
+    epoch_seconds, cpu = timer.median()
     fit_peak = _peak_gb()
     return dict(model=model, num_users=recommender.num_users, num_items=recommender.num_items,
                 num_ratings=len(ratings), generate_seconds=generate_seconds, epoch_seconds=epoch_seconds,

@@ -12,6 +12,7 @@ written into the archive's assets (plain `.npz`, no pickle), so loading works wi
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,3 +191,23 @@ class ValidationRMSE(keras.callbacks.Callback):
         error = pred - self.validation["rating"].to_numpy(np.float64)
         if logs is not None:
             logs[self.name] = float(np.sqrt(np.mean(error**2)))
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Wall-clock and CPU seconds (all of this process's threads) of every epoch, for throughput and scale."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds, self.cpu_seconds = [], []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter(), time.process_time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start[0])
+        self.cpu_seconds.append(time.process_time() - self._start[1])
+
+    def median(self) -> tuple[float, float]:
+        """Median wall and CPU seconds over the epochs after the first (which also traces the graph); the
+        first alone when only one ran."""
+        return tuple(float(np.median(t[1:] or t)) for t in (self.seconds, self.cpu_seconds))

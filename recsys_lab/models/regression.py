@@ -42,12 +42,8 @@ class RegressionNetwork(StatefulNetwork):
                             hidden_units=list(hidden_units), dropout=dropout, l2=l2, id_dropout=id_dropout,
                             global_mean=global_mean, seed=seed)  # fmt: skip
         init = keras.initializers.RandomNormal(stddev=0.05, seed=seed)
-        self.user_embedding = Embedding(
-            num_users + 1, embedding_dim, embeddings_initializer=init
-        )
-        self.item_embedding = Embedding(
-            num_items + 1, embedding_dim, embeddings_initializer=init
-        )
+        self.user_embedding = Embedding(num_users + 1, embedding_dim, embeddings_initializer=init)
+        self.item_embedding = Embedding(num_items + 1, embedding_dim, embeddings_initializer=init)
         seeds = [None if seed is None else seed + j for j in range(len(hidden_units) + 1)]
         self.hidden = [keras.layers.Dense(n, "relu", kernel_initializer=keras.initializers.HeNormal(s))
                        for n, s in zip(hidden_units, seeds, strict=False)]  # fmt: skip
