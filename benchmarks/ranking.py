@@ -68,28 +68,12 @@ def map_at_k(
     return float(ap.mean())
 
 
-def ranked(model, split, k: int = K) -> tuple[np.ndarray, sp.csr_array]:
-    """Top-k of every test user known to the model (training items excluded) and their relevant test items."""
-    from recsys_lab.metrics import top_k
-
-    u = model.user_encoder.transform(split.test["user_id"], unknown="ignore")
-    i = model.item_encoder.transform(split.test["item_id"], unknown="ignore")
-    keep = (u >= 0) & (i >= 0)
-    relevant = sp.csr_array(
-        (np.ones(keep.sum()), (u[keep], i[keep])), shape=(model.num_users, model.num_items)
-    )
-    users = np.unique(u[keep])
-    lists = [top_k(model.score_items(users[s : s + 256]), k, exclude=model.seen[users[s : s + 256]])
-             for s in range(0, len(users), 256)]  # fmt: skip
-    return np.vstack(lists), relevant[users]
-
-
 def scores(model, split, *, seed: int, k: int = K) -> dict[str, float]:
     """Full-catalogue metrics at k (with MAP) and the sampled-negative HR/NDCG at k of one fitted model."""
-    from recsys_lab.evaluation import evaluate_sampled
+    from recsys_lab.evaluation import evaluate_sampled, ranked_lists
     from recsys_lab.metrics import catalogue_coverage, ranking_metrics
 
-    recommended, relevant = ranked(model, split, k)
+    recommended, relevant = ranked_lists(model, split, k=k)
     row = ranking_metrics(recommended, relevant, k)
     row[f"map@{k}"] = map_at_k(recommended, relevant, k)
     row[f"map@{k} (min)"] = map_at_k(recommended, relevant, k, denominator="min")
@@ -99,31 +83,33 @@ def scores(model, split, *, seed: int, k: int = K) -> dict[str, float]:
     return row
 
 
-def tune_ease(train, *, seed: int, grid=EASE_L2, k: int = K) -> tuple[float, dict[float, float]]:
-    """λ of EASE with the best NDCG@k on a 10 %-per-user validation slice of `train`; and every λ's NDCG."""
-    from recsys_lab import splits
+def tune_ease(inner, *, grid=EASE_L2, k: int = K):
+    """λ of EASE with the best NDCG@k on the validation split `inner` (fitted on `inner.train`).
+
+    Returns:
+        `(l2, curve, model)`: the chosen λ, every λ's NDCG@k, and EASE with that λ fitted on `inner.train`.
+    """
     from recsys_lab.ease import EASE
-    from recsys_lab.metrics import ranking_metrics
+    from recsys_lab.evaluation import evaluate_ranking
 
-    inner = splits.random_split(train, 0.1, seed=seed, by_user=True)
-    found = {}
-    for l2 in grid:
-        recommended, relevant = ranked(EASE(l2=l2).fit(inner.train), inner, k)
-        found[l2] = ranking_metrics(recommended, relevant, k)[f"ndcg@{k}"]
-    return max(found, key=found.get), found
+    curve, best, kept = {}, None, None
+    for l2 in grid:  # one matrix of num_items² weights at a time, the best kept
+        model = EASE(l2=l2).fit(inner.train)
+        curve[l2] = evaluate_ranking(model, inner, k=k)[f"ndcg@{k}"]
+        if best is None or curve[l2] > curve[best]:
+            best, kept = l2, model
+    return best, curve, kept
 
 
-def tune_blend(ds, train, l2: float, *, seed: int, quick: bool) -> tuple[float, dict[float, float]]:
-    """α of the EASE + α · two-tower score blend, chosen on the same validation slice as EASE's λ."""
-    from recsys_lab import course, splits
+def tune_blend(ds, inner, ease, *, seed: int, quick: bool) -> tuple[float, dict[float, float]]:
+    """α of the EASE + α · two-tower score blend on the validation split `inner`, where `ease` was tuned."""
+    from recsys_lab import course
     from recsys_lab.blend import fit_score_blend
-    from recsys_lab.ease import EASE
 
-    inner = splits.random_split(train, 0.1, seed=seed, by_user=True)
     two_tower = course.fit_all(
         ds, inner.train, seed=seed, names=["two-tower"], quick={"epochs": 1} if quick else None
     )
-    blend, curve = fit_score_blend(EASE(l2=l2).fit(inner.train), two_tower["two-tower"], inner, k=K)
+    blend, curve = fit_score_blend(ease, two_tower["two-tower"], inner, k=K)
     return blend.alpha, curve
 
 
@@ -136,11 +122,12 @@ def run(*, quick: bool = False, seed: int = SEED, log=print) -> dict:
     ds = movielens_100k()
     split = splits.ranking_split(ds, seed=seed)
     fitted = course.fit_all(ds, split.train, seed=seed, names=MODELS, quick={"epochs": 1} if quick else None)
-    l2, curve = tune_ease(split.train, seed=seed, grid=(200.0, 500.0) if quick else EASE_L2)
+    inner = splits.random_split(split.train, 0.1, seed=seed, by_user=True)  # the validation slice of both
+    l2, curve, ease_on_inner = tune_ease(inner, grid=(200.0, 500.0) if quick else EASE_L2)
     start = time.perf_counter()
     fitted["EASE"] = EASE(l2=l2).fit(split.train)
     fitted["EASE"].fit_seconds = time.perf_counter() - start
-    alpha, blend_curve = tune_blend(ds, split.train, l2, seed=seed, quick=quick)
+    alpha, blend_curve = tune_blend(ds, inner, ease_on_inner, seed=seed, quick=quick)
     blend = ScoreBlend(fitted["EASE"], fitted["two-tower"], alpha)
     blend.fit_seconds = fitted["EASE"].fit_seconds + fitted["two-tower"].fit_seconds
     fitted[BLEND] = blend

@@ -53,20 +53,15 @@ def _relevant_pairs(
     return u[keep], i[keep]
 
 
-def evaluate_ranking(
+def ranked_lists(
     model, split: Split, *, k: int = 10, relevance_threshold: float | None = None, batch_size: int = 1024
-) -> dict[str, float]:
-    """Top-`k` metrics over the full catalogue, items seen in training excluded.
-
-    Args:
-        model: a fitted model (on `split.train`).
-        split: its relevant items are the test items of each user (known to the model).
-        k: list length.
-        relevance_threshold: count only test ratings >= this as relevant (None: every test rating).
-        batch_size: users scored at once (memory ~ batch_size × num_items floats).
+) -> tuple[np.ndarray, sp.csr_matrix]:
+    """Every test user's top-`k` over the full catalogue (seen items excluded) and their relevant items.
 
     Returns:
-        `precision@k, recall@k, hit_rate@k, ndcg@k, mrr@k, users, coverage@k`.
+        `(recommended, relevant)`: `(num_users_tested, k)` dense item indices, best first (-1 = padding), and
+        the users' rows of the `(num_users, num_items)` relevance matrix, in the same user order; what
+        `metrics.ranking_metrics` (and any other top-k metric) takes.
     """
     u, i = _relevant_pairs(model, split.test, relevance_threshold)
     relevant = sp.csr_matrix((np.ones(len(u), bool), (u, i)), shape=(model.num_users, model.num_items))
@@ -80,8 +75,28 @@ def evaluate_ranking(
     for start in range(0, len(users), batch_size):
         batch = users[start : start + batch_size]
         lists.append(top_k(model.score_items(batch), k, exclude=model.seen[batch]))
-    recommended = np.vstack(lists)
-    result = ranking_metrics(recommended, relevant[users], k)
+    return np.vstack(lists), relevant[users]
+
+
+def evaluate_ranking(
+    model, split: Split, *, k: int = 10, relevance_threshold: float | None = None, batch_size: int = 1024
+) -> dict[str, float]:
+    """Top-`k` metrics over the full catalogue, items seen in training excluded (`ranked_lists`).
+
+    Args:
+        model: a fitted model (on `split.train`).
+        split: its relevant items are the test items of each user (known to the model).
+        k: list length.
+        relevance_threshold: count only test ratings >= this as relevant (None: every test rating).
+        batch_size: users scored at once (memory ~ batch_size × num_items floats).
+
+    Returns:
+        `precision@k, recall@k, hit_rate@k, ndcg@k, mrr@k, users, coverage@k`.
+    """
+    recommended, relevant = ranked_lists(
+        model, split, k=k, relevance_threshold=relevance_threshold, batch_size=batch_size
+    )
+    result = ranking_metrics(recommended, relevant, k)
     result[f"coverage@{k}"] = catalogue_coverage(recommended, model.num_items)
     return result
 
