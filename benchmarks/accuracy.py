@@ -52,6 +52,14 @@ def _errors(truth: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     return {"rmse": rmse(truth, pred), "mae": mae(truth, pred)}
 
 
+def _scored(model, test) -> dict[str, float]:
+    """RMSE and MAE of a kit model (or blend) on `test`, by the chapters' own `evaluation.evaluate_ratings`."""
+    from recsys_lab.evaluation import evaluate_ratings
+
+    scored = evaluate_ratings(model, test)
+    return {"rmse": scored["rmse"], "mae": scored["mae"]}
+
+
 def surprise_algorithms(quick: bool, seed: int) -> dict:
     """name → a function making the unfitted Surprise algorithm; {} if scikit-surprise is not installed."""
     try:
@@ -95,34 +103,25 @@ def run_fold(ds, fold: str, *, quick: bool, seed: int = SEED, log=print) -> dict
     rows = {}
     full = course.fit_all(ds, split.train, seed=seed, names=rating_models(), quick=settings)
     for name, model in full.items():
-        pred = model.predict(split.test["user_id"].to_numpy(), split.test["item_id"].to_numpy())
-        rows[name] = {"kind": "kit", **_errors(truth, pred), "fit_seconds": model.fit_seconds}
+        rows[name] = {"kind": "kit", **_scored(model, split.test), "fit_seconds": model.fit_seconds}
     log(f"  {fold}: kit models fitted")
 
     inner = splits.random_split(split.train, 0.1, seed=seed)  # inner.train: 90 %, inner.test: the slice
     names = blend_models()
     part = course.fit_all(ds, inner.train, seed=seed, names=names, quick=settings)
     blend = fit_blend({name: part[name] for name in names}, inner.test, ds.rating_scale)
-    test_pairs = split.test["user_id"].to_numpy(), split.test["item_id"].to_numpy()
     fit_seconds = sum(m.fit_seconds for m in part.values())
-    rows[HEADLINE_BLEND] = {
-        "kind": "blend",
-        **_errors(truth, blend.predict(*test_pairs)),
-        "fit_seconds": fit_seconds,
-    }
-    reused = Blend({name: full[name] for name in names}, blend.weights, blend.rating_scale).predict(
-        *test_pairs
-    )
+    rows[HEADLINE_BLEND] = {"kind": "blend", **_scored(blend, split.test), "fit_seconds": fit_seconds}
+    reused = Blend({name: full[name] for name in names}, blend.weights, blend.rating_scale)
     rows["blend weights on 100 % fits"] = {
         "kind": "blend variant",
-        **_errors(truth, reused),
+        **_scored(reused, split.test),
         "fit_seconds": None,
     }
     for name in names:  # the 90 % models alone, to see what the blend adds
-        pred = part[name].predict(split.test["user_id"].to_numpy(), split.test["item_id"].to_numpy())
         rows[f"{name} (90 % fit)"] = {
             "kind": "blend part",
-            **_errors(truth, pred),
+            **_scored(part[name], split.test),
             "fit_seconds": part[name].fit_seconds,
         }
     log(f"  {fold}: blend fitted, weights {np.round(blend.weights, 3).tolist()}")
