@@ -266,10 +266,8 @@ Growth exponent of epoch time (time ∝ ratings^b): **b = {live["exponent"]:.2f}
     rows = [{**row, "dataset": row.get("dataset") or "synthetic"} for row in c["rows"]]
     slopes = ", ".join(f"{m} {b:.2f}" for m, b in c["exponents"].items())
     big = c["largest"]
-    runs = "; ".join(
-        f"`{run['command']}` on {run['date']} (load {run['load']})" for run in c.get("runs", [c])
-    )
-    linear = c.get("linear", {})
+    runs = "; ".join(f"`{run['command']}` on {run['date']} (load {run['load']})" for run in c["runs"])
+    linear = c["linear"]
     parts.append(f"""The committed full table (docs/scale.json, details in [scale.md](scale.md)), measured by {runs}:
 
 {table(rows, cols)}

@@ -40,9 +40,8 @@ def committed(path=ROOT / "docs" / "scale.json") -> dict | None:
             exponents[model] = exponent(pd.DataFrame(part))
     largest = max(synthetic, key=lambda r: r["num_ratings"], default=None)
     linear = {model: abs(b - 1) <= LINEAR_TOLERANCE for model, b in exponents.items()}
-    runs = report.get("runs") or [{key: report.get(key) for key in ("command", "date", "load")}]
     return {
-        "runs": runs,
+        "runs": report["runs"],
         "machine": report.get("machine"),
         "rows": rows,
         "exponents": exponents,

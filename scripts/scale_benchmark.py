@@ -121,14 +121,6 @@ def _same_size(synthetic: pd.DataFrame | None, model: str, num_ratings: int) -> 
     return match.iloc[0].to_dict() if len(match) else None
 
 
-def _runs(report: dict) -> list[dict]:
-    """The runs a report holds (`command`, `date`, `load`, `models`); a one-run report of before `--add`."""
-    if "runs" in report:
-        return report["runs"]
-    models = list(dict.fromkeys(r["model"] for r in report["rows"]))
-    return [{key: report[key] for key in ("command", "date", "load")} | {"models": models}]
-
-
 def render(report: dict) -> str:
     """docs/scale.md from the report `main` writes to scale.json."""
     table = pd.DataFrame(report["rows"])
@@ -136,7 +128,7 @@ def render(report: dict) -> str:
     table["density_pct"] = 100 * table["num_ratings"] / (table["num_users"] * table["num_items"])
     slopes = exponents(table)
     rows, slope_rows = markdown(table, TABLE), markdown(slopes, SLOPES)
-    runs = _runs(report)
+    runs = report["runs"]
     commands = "\n".join(f"    {r['command']}" for r in runs)
     when = "; ".join(f"{', '.join(r['models'])} on {r['date']} (load {r['load']})" for r in runs)
     parts = [HEADER.format(**report, commands=commands, when=when, table=rows, slopes=slope_rows)]
@@ -343,7 +335,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         if args.add and (out / "scale.json").exists():  # the other models' rows and runs stay as measured
             old = json.loads((out / "scale.json").read_text())
             kept = [r for r in old["rows"] if r["model"] not in models]
-            runs = [{**r, "models": [m for m in r["models"] if m not in models]} for r in _runs(old)]
+            runs = [{**r, "models": [m for m in r["models"] if m not in models]} for r in old["runs"]]
             runs = [r for r in runs if r["models"]]  # a run whose rows were all replaced is gone
             report = {**report, "runs": [*runs, run], "rows": [*kept, *rows]}
         out.mkdir(parents=True, exist_ok=True)
