@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
 import shlex
 import sys
@@ -121,6 +122,66 @@ def _same_size(synthetic: pd.DataFrame | None, model: str, num_ratings: int) -> 
     return match.iloc[0].to_dict() if len(match) else None
 
 
+def write_pages(report: dict, out: Path) -> None:
+    """OUT/scale.md and its log-log figure OUT/scale.svg, both from the report alone."""
+    (out / "scale.md").write_text(render(report))
+    (out / "scale.svg").write_text(loglog_svg(report["rows"]))
+
+
+def loglog_svg(rows: list[dict], width: int = 640, height: int = 420) -> str:
+    """Epoch seconds against ratings on log-log axes as a standalone SVG (GitHub shows it in scale.md): one
+    line per model over its synthetic rows, decade grid lines, and a dotted slope-1 line (time ∝ ratings)
+    through the smallest world's first row."""
+    synthetic = [r for r in rows if not r.get("dataset")]
+    xs = [math.log10(r["num_ratings"]) for r in synthetic]
+    ys = [math.log10(r["epoch_seconds"]) for r in synthetic]
+    x0, x1, y0, y1 = math.floor(min(xs)), math.ceil(max(xs)), math.floor(min(ys)), math.ceil(max(ys))
+    left, right, top, bottom = 70, 150, 20, 50
+
+    def at(x: float, y: float) -> tuple[float, float]:  # log10 values → SVG pixels
+        return (left + (x - x0) / (x1 - x0) * (width - left - right),
+                height - bottom - (y - y0) / (y1 - y0) * (height - top - bottom))  # fmt: skip
+
+    def line(points, style: str) -> str:
+        return (
+            f'<polyline fill="none" {style} points="{" ".join(f"{px:.1f},{py:.1f}" for px, py in points)}"/>'
+        )
+
+    def text(px: float, py: float, words: str, style: str = "") -> str:
+        return f'<text x="{px:.1f}" y="{py:.1f}" {style}>{words}</text>'
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
+             f'font-size="12"><rect width="100%" height="100%" fill="white"/>']  # fmt: skip
+    for x in range(x0, x1 + 1):  # decade grid lines, labelled
+        (px, py), top_end = at(x, y0), at(x, y1)
+        parts += [
+            line([(px, py), top_end], 'stroke="#ddd"'),
+            text(px, py + 16, f"1e{x}", 'text-anchor="middle"'),
+        ]
+    for y in range(y0, y1 + 1):
+        (px, py), right_end = at(x0, y), at(x1, y)
+        parts += [
+            line([(px, py), right_end], 'stroke="#ddd"'),
+            text(px - 6, py + 4, f"1e{y} s", 'text-anchor="end"'),
+        ]
+    colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
+    models = list(dict.fromkeys(r["model"] for r in synthetic))
+    for n, model in enumerate(models):
+        colour = colours[n % len(colours)]
+        points = [at(x, y) for x, y in sorted((x, y) for x, y, r in zip(xs, ys, synthetic, strict=True)
+                                              if r["model"] == model)]  # fmt: skip
+        parts.append(line(points, f'stroke="{colour}" stroke-width="2"'))
+        parts += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>' for px, py in points]
+        parts.append(text(width - right + 10, top + 20 * n + 10, model, f'fill="{colour}"'))
+    fx, fy = min(zip(xs, ys, strict=True))  # slope 1 in log-log through the smallest world's first row
+    parts += [line([at(fx, fy), at(fx + (rise := min(x1 - fx, y1 - fy)), fy + rise)], 'stroke="grey" stroke-dasharray="4 4"'),
+              text(width - right + 10, top + 20 * len(models) + 10, "∝ ratings", 'fill="grey"'),
+              text((left + width - right) / 2, height - 10, "ratings", 'text-anchor="middle"'),
+              text(14, (top + height - bottom) / 2, "epoch time",
+                   f'text-anchor="middle" transform="rotate(-90 14 {(top + height - bottom) / 2:.1f})"'), "</svg>"]  # fmt: skip
+    return "\n".join(parts) + "\n"
+
+
 def render(report: dict) -> str:
     """docs/scale.md from the report `main` writes to scale.json."""
     table = pd.DataFrame(report["rows"])
@@ -179,7 +240,9 @@ b in y ∝ ratings^b, the least-squares slope in log-log space over the syntheti
 
 {slopes}
 
-Plot it: `scale.loglog(pd.DataFrame(json.load(open("docs/scale.json"))["rows"]))`.
+![Epoch time against ratings, log-log, one line per model and a slope-1 guide](scale.svg)
+
+The figure is `scale.svg`, drawn from the table; interactively: `scale.loglog(pd.DataFrame(json.load(open("docs/scale.json"))["rows"]))`.
 
 ## What grows linearly and what does not
 """
@@ -301,7 +364,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     out = args.out or (None if args.quick else ROOT / "docs")
     if args.render:
         report = json.loads((out / "scale.json").read_text())
-        (out / "scale.md").write_text(render(report))
+        write_pages(report, out)
         return pd.DataFrame(report["rows"])
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     for m in models:
@@ -340,7 +403,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
             report = {**report, "runs": [*runs, run], "rows": [*kept, *rows]}
         out.mkdir(parents=True, exist_ok=True)
         (out / "scale.json").write_text(json.dumps(report, indent=1) + "\n")
-        (out / "scale.md").write_text(render(report))
+        write_pages(report, out)
     return table
 
 

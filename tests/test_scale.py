@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -108,6 +109,10 @@ def test_quick_benchmark_writes_its_table_and_report(quick_run):
     assert report["runs"][0]["command"].endswith(f"--epochs 1 --out {out}") and len(report["rows"]) == 2
     text = (out / "scale.md").read_text()
     assert "| mf | synthetic | 78 | 320 | 5,000 |" in text and "tf.distribute" in text
+    assert "](scale.svg)" in text
+    svg = ElementTree.fromstring((out / "scale.svg").read_text())
+    lines = [e for e in svg if e.tag.endswith("polyline") and "stroke-width" in e.attrib]
+    assert len(lines) == 1 and len(lines[0].attrib["points"].split()) == 2  # mf's two worlds, one line
     main(["--render", "--out", str(out)])  # the report again from scale.json alone, without measuring
     assert (out / "scale.md").read_text() == text
 
