@@ -26,6 +26,7 @@ import pandas as pd
 
 from recsys_lab.evaluation import evaluate_ratings
 from recsys_lab.splits import Split
+from recsys_lab.synthetic import poster_codes
 
 KINDS = ("noise", "missing")
 
@@ -152,11 +153,10 @@ def planted_blob(item_factors: np.ndarray, size: int) -> np.ndarray:
     """The blob `make_synthetic` paints on each poster, as weights in [0, 1]: `(num_items, size, size)`.
 
     Redrawn from the planted factors (`ds.truth.item_factors`) exactly as the world draws it: factor j enters
-    as t_j = tanh(z-score of q_ij); the blob is centred at (0.3 t_2, 0.3 t_3) with radius 0.15 + 0.07 t_4,
+    as t_j (`synthetic.poster_codes`); the blob is centred at (0.3 t_2, 0.3 t_3) with radius 0.15 + 0.07 t_4,
     in poster coordinates running from -0.5 to 0.5.
     """
-    spread = item_factors.std(axis=0)
-    t = np.tanh(item_factors[:, :5] / np.where(spread > 0, spread, 1)[:5])  # (n, 5)
+    t = poster_codes(item_factors).astype(np.float64)  # (n, 8)
     axis = (np.arange(size) + 0.5) / size - 0.5
     y, x = np.meshgrid(axis, axis, indexing="ij")  # (S, S) each: row = y, column = x
     radius = (0.15 + 0.07 * t[:, 4])[:, None, None]

@@ -64,6 +64,13 @@ ACTIVITY_SIGMA = 1.15  # spread of log user activity above the minimum
 ZIPF_OFFSET, ZIPF_EXPONENT = 10.0, 1.1  # item popularity ∝ (rank + 10)^-1.1
 TIME_BITS = 25  # TIME_RANGE's span, 18.6 M seconds, fits in 25 bits
 GLOBAL_MEAN = 3.55
+# q_i = s * (GENRE_WEIGHT * its genres' mean centroid + OWN_WEIGHT * N(0, I)). How much genres say about a movie's
+# taste vector, measured as the R² of biased MF's item vectors (d = 32, 80 % of the movies) regressed on genres
+# (`scripts/item_cnn_targets.py` prints it): ml-100k 0.05 (all warm movies; 0.10-0.11 for those with 50+
+# ratings), this world 0.06-0.07 (0.11-0.14) with these weights. 1.0 and 0.6 gave 0.26 (0.37): genres explained
+# most of taste, and content that shows more than the genres had little to add.
+GENRE_WEIGHT, OWN_WEIGHT = 0.5, 0.95
+POSTER_SQUASH = 0.5  # a poster draws factor j as tanh(0.5 * z-score): the tails stay readable
 USER_BIAS_STD = 0.45
 
 
@@ -82,7 +89,8 @@ class SyntheticTruth:
         demographic_factors: the part of p_u set by age band, gender and occupation, which is what a
             cold-start model can hope to recover; shape `(num_users, embedding_dim)`.
         item_genres: multi-hot genres, uint8 `(num_items, num_genres)`, columns in `Dataset.genres` order.
-        genre_centroids: c_g, `(num_genres, embedding_dim)`, on the scale of `item_factors`.
+        genre_centroids: s * GENRE_WEIGHT * c_g, `(num_genres, embedding_dim)`: the mean of an item's
+            genres' rows is the genre part of its `item_factors`; the rest is its own.
         item_popularity: w_i, the weights items are drawn by, summing to 1; shape `(num_items,)`.
         noise: standard deviation of the rating noise (before rounding).
         selection_strength: beta; users rate item i with odds growing like exp(beta * p_u·q_i).
@@ -162,6 +170,19 @@ def _hsv_to_rgb(h: np.ndarray, s: float, v: float) -> np.ndarray:
     return v - v * s * np.clip(np.minimum(k, 4 - k), 0, 1)
 
 
+def poster_codes(item_factors: np.ndarray) -> np.ndarray:
+    """What a poster draws of each item's factors: t_j = tanh(POSTER_SQUASH * z-score of q_ij), `(n, 8)` in (-1, 1).
+
+    The first eight factors (columns past `item_factors.shape[1]` stay 0). `make_synthetic` paints t_0..t_7
+    (see its docstring); `challenges.planted_blob` and chapter 07's saliency check read them back from here.
+    """
+    n, d = item_factors.shape
+    spread = item_factors[:, :8].std(axis=0)
+    codes = np.zeros((n, 8), dtype=np.float32)  # float32: what the renderer computes in
+    codes[:, : min(d, 8)] = np.tanh(POSTER_SQUASH * item_factors[:, :8] / np.where(spread > 0, spread, 1))
+    return codes
+
+
 def _render_posters(
     item_factors: np.ndarray,
     genre_order: np.ndarray,
@@ -171,10 +192,8 @@ def _render_posters(
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Draw `(num_items, size, size, 3)` uint8 posters; see `make_synthetic` for the mapping."""
-    n, d = item_factors.shape
-    z = np.zeros((n, 8), dtype=np.float32)  # float32 throughout: half the time of float64
-    spread = item_factors.std(axis=0)
-    z[:, : min(d, 8)] = np.tanh(item_factors[:, :8] / np.where(spread > 0, spread, 1)[:8])  # (n, 8)
+    n = len(item_factors)
+    z = poster_codes(item_factors)  # (n, 8); float32 throughout: half the time of float64
     hue = genre_order[:, 0] / num_genres  # (n,) the primary genre's hue
     base = _hsv_to_rgb(hue, 0.6, 0.8).astype(np.float32)  # (n, 3)
     accent = _hsv_to_rgb(genre_order[:, min(1, num_genres - 1)] / num_genres, 0.9, 1.0).astype(np.float32)
@@ -187,7 +206,8 @@ def _render_posters(
         t = z[start : start + chunk, :, None, None]  # (b, 8, 1, 1): t[:, j] is factor j squashed
         img = base[start : start + chunk, None, None, :] * (1 + 0.6 * t[:, 0] * y)[..., None]  # (b,S,S,3)
         img = img + 0.15 * t[:, 1, ..., None] * np.array([1.0, 0.0, -1.0], dtype=np.float32)  # warm/cool tint
-        angle, cycles = np.pi / 2 * (1 + t[:, 5]), 3.25 + 1.75 * t[:, 6]
+        # stripes at angle a and a + pi look the same: keep the angle within (0.1 pi, 0.9 pi)
+        angle, cycles = np.pi / 2 * (1 + 0.8 * t[:, 5]), 3.25 + 1.75 * t[:, 6]
         phase = 2 * np.pi * cycles * (x * np.cos(angle) + y * np.sin(angle))  # (b, S, S)
         img = img * (1 - 0.25 * (0.5 + 0.5 * np.cos(phase)))[..., None]
         radius = 0.15 + 0.07 * t[:, 4]
@@ -399,7 +419,7 @@ def make_synthetic(
     The model (every per-user/item array row k holds id k + 1):
 
         c_g ~ N(0, I_d)                        a centroid for each genre g
-        q_i = s * (mean of c_g over i's 1-3 genres + 0.6 * N(0, I_d))
+        q_i = s * (0.5 * mean of c_g over i's 1-3 genres + 0.95 * N(0, I_d))    GENRE_WEIGHT, OWN_WEIGHT
         p_u = s * (A[age band] + G[gender] + O[occupation] - (their mean over users) + 0.75 * N(0, I_d))
               rows of A ~ N(0, 0.45² I), G ~ N(0, 0.35² I), O ~ N(0, 0.3² I), drawn once per world
         w_i ∝ ∫ (x + 10)^-1.1 dx over [rank_i, rank_i + 1)     popularity; ranks a random permutation
@@ -410,7 +430,9 @@ def make_synthetic(
     with s = (0.9² / embedding_dim) ** (1/4), so that p_u·q_i has a standard deviation of about 0.9
     whatever `embedding_dim`, and the ratings look like ml-100k's (mean ~3.6, std ~1.1, all of 1-5,
     4 the most common). About 40% of the variance of p_u is demographic: real but partial signal
-    for cold-start users (`truth.demographic_factors` is that part).
+    for cold-start users (`truth.demographic_factors` is that part). About 10% of the variance of q_i
+    is its genres': on ml-100k, genres explain 5-11% of biased MF's item vectors, about as much as
+    here, so content that shows more than the genres (a poster) has something to add.
 
     Which pairs are rated. User u rates n_u items: at least 20 (or num_ratings // num_users if
     smaller), at most half the catalogue, the rest shared out by lognormal weights (heavy tail).
@@ -425,9 +447,10 @@ def make_synthetic(
 
     What a CNN can learn from a poster (`posters[i]`, S×S RGB): the background hue is the primary
     genre's; the blob's colour is the second genre's (white for single-genre items); the first
-    eight factors of q_i, each as tanh of its z-score, set in turn the vertical brightness gradient,
-    a warm/cool tint, the blob's x and y position, the blob's size, the stripes' orientation and
-    frequency, and the overall brightness (factors past the eighth show only through the genres);
+    eight factors of q_i, each as t_j = tanh(z-score / 2) (`poster_codes`), set in turn the vertical
+    brightness gradient, a warm/cool tint, the blob's x and y position, the blob's size, the stripes'
+    orientation (within 0.1-0.9 pi, so that no two codes draw the same stripes) and frequency, and the
+    overall brightness (factors past the eighth show only through the genres);
     pixel noise N(0, 0.03²). Titles, "Word Word (1994)", use words tied to the primary genre (85%
     of titles) and the second genre, so a text model can read the genres from them. Years run from
     1930 to 1998, mostly the 1990s.
@@ -467,7 +490,8 @@ def make_synthetic(
     np.put_along_axis(item_genres, genre_order, np.arange(num_genres) < num_item_genres[:, None], axis=1)
     centroids = rng.normal(size=(num_genres, d))
     item_factors = scale * (
-        item_genres @ centroids / num_item_genres[:, None] + 0.6 * rng.normal(size=(num_items, d))
+        GENRE_WEIGHT * item_genres @ centroids / num_item_genres[:, None]
+        + OWN_WEIGHT * rng.normal(size=(num_items, d))
     )
     item_of_rank = rng.permutation(num_items)  # item_of_rank[0] is the most popular item
     popularity = np.empty(num_items)
@@ -521,7 +545,7 @@ def make_synthetic(
         item_factors=item_factors,
         demographic_factors=demographic,
         item_genres=item_genres,
-        genre_centroids=scale * centroids,
+        genre_centroids=scale * GENRE_WEIGHT * centroids,
         item_popularity=popularity,
         noise=float(noise),
         selection_strength=SELECTION_STRENGTH,
