@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -63,6 +64,39 @@ def test_autorec_learns_beyond_the_baselines(item_model, user_model, split):
     item = evaluate_ratings(item_model, split.test)["rmse"]
     user = evaluate_ratings(user_model, split.test)["rmse"]
     assert item < 0.93 * mean and user < 0.95 * mean, (item, user, mean)  # measured: 0.90 and 0.92 of it
+
+
+def weighted_mse(weight):
+    """Squared errors on rated entries weigh 1, on unrated ones `weight`; divided by the number of ratings."""
+
+    def loss(y_true, y_pred):
+        observed = keras.ops.cast(keras.ops.not_equal(y_true, 0), "float32")
+        errors = keras.ops.square(y_true - y_pred) * (observed + weight * (1 - observed))
+        return keras.ops.sum(errors) / keras.ops.maximum(keras.ops.sum(observed), 1.0)
+
+    return loss
+
+
+def test_a_loss_of_your_own_trains_saves_and_loads(split, tmp_path):
+    config = TrainConfig(epochs=3, batch_size=64, learning_rate=3e-3, seed=0)
+    masked = AutoRec("item", hidden_units=16).fit(split.train, rating_scale=(1, 5), config=config)
+    same = AutoRec("item", hidden_units=16, loss=weighted_mse(0.0)).fit(
+        split.train, rating_scale=(1, 5), config=config
+    )
+    pulled = AutoRec("item", hidden_units=16, loss=weighted_mse(0.1)).fit(
+        split.train, rating_scale=(1, 5), config=config
+    )
+    users, items = split.test["user_id"], split.test["item_id"]
+    np.testing.assert_allclose(
+        same.predict(users, items), masked.predict(users, items), rtol=1e-5
+    )  # w = 0: masked
+    assert not np.allclose(pulled.predict(users, items), masked.predict(users, items))
+    assert same.name == "I-AutoRec (custom loss)"
+    loaded = AutoRec.load(pulled.save(tmp_path / "custom.keras"))  # the loss is not needed to predict
+    assert loaded.name == pulled.name
+    np.testing.assert_allclose(loaded.predict(users, items), pulled.predict(users, items), rtol=1e-6)
+    with pytest.raises(ValueError, match="loss must be a function"):
+        AutoRec(loss="weighted")
 
 
 def test_unmasked_loss_predicts_the_empty_cells_as_zero(split):

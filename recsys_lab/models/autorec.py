@@ -79,7 +79,9 @@ class AutoRecNetwork(StatefulNetwork):
 class AutoRec(KerasRecommender):
     """I-AutoRec (`kind="item"`, rows are items) or U-AutoRec (`kind="user"`, rows are users).
 
-    Pairs whose user or item was not in training fall back to a user+item bias model.
+    Pairs whose user or item was not in training fall back to a user+item bias model. `masked=False` trains
+    with the article's plain MSE over every entry; `loss` trains with any Keras loss `(y_true, y_pred)` of your
+    own instead (rows of ratings, 0 = unrated), such as chapter 02's weighted loss.
     """
 
     def __init__(
@@ -91,13 +93,19 @@ class AutoRec(KerasRecommender):
         dropout: float = 0.0,
         masked: bool = True,
         config: TrainConfig | None = None,
+        loss=None,
     ):
         if kind not in ("item", "user"):
             raise ValueError(f"kind must be 'item' (I-AutoRec) or 'user' (U-AutoRec); got {kind!r}")
+        if loss is not None and not callable(loss):
+            raise ValueError(
+                f"loss must be a function (y_true, y_pred) -> loss, as masked_mse is; got {loss!r}"
+            )
         self.kind, self.hidden_units, self.activation = kind, hidden_units, activation
-        self.l2, self.dropout, self.masked = l2, dropout, masked
+        self.l2, self.dropout, self.masked, self.loss = l2, dropout, masked, loss
         self.config = config or TrainConfig(epochs=25, learning_rate=3e-3)
-        self.name = f"{'I' if kind == 'item' else 'U'}-AutoRec{'' if masked else ' (unmasked loss)'}"
+        suffix = " (custom loss)" if loss is not None else "" if masked else " (unmasked loss)"
+        self.name = f"{'I' if kind == 'item' else 'U'}-AutoRec{suffix}"
 
     def fit(
         self, train, *, rating_scale=None, config: TrainConfig | None = None, validation=None, callbacks=()
@@ -134,7 +142,7 @@ class AutoRec(KerasRecommender):
         )
         self._train(
             sparse_row_batches(self.rows, self.config.batch_size, self.config.seed),
-            loss=masked_mse if self.masked else "mse",
+            loss=self.loss or (masked_mse if self.masked else "mse"),
             shuffle=False,  # the pipeline shuffles, seeded
         )
 
@@ -226,6 +234,7 @@ class AutoRec(KerasRecommender):
             **fallback,
             "kind": np.array(self.kind),
             "masked": np.array(self.masked),
+            "name": np.array(self.name),  # says "(custom loss)" for a model trained with one
             "rows_data": self.rows.data,
             "rows_indices": self.rows.indices,
             "rows_indptr": self.rows.indptr,
@@ -242,6 +251,7 @@ class AutoRec(KerasRecommender):
             config["dropout"],
             bool(state["masked"]),
         )
+        self.name = str(state["name"]) if "name" in state else self.name
         shape = (self.num_items, self.num_users) if self.kind == "item" else (self.num_users, self.num_items)
         self.rows = sp.csr_matrix(
             (state["rows_data"], state["rows_indices"], state["rows_indptr"]), shape=shape

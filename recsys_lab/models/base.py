@@ -144,8 +144,12 @@ class KerasRecommender(Recommender):
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> KerasRecommender:
-        """Load a recommender saved by `save`, with Keras' `safe_mode` on (no arbitrary code runs)."""
-        network = keras.saving.load_model(path, safe_mode=True)
+        """Load a recommender saved by `save`, with Keras' `safe_mode` on (no arbitrary code runs).
+
+        The network comes back uncompiled: predicting needs no loss or optimizer (`fit` builds a new network),
+        so a model trained with a loss of your own loads without it.
+        """
+        network = keras.saving.load_model(path, safe_mode=True, compile=False)
         if not isinstance(network, StatefulNetwork) or not network.state:
             raise ValueError(f"{path} does not hold a recsys_lab recommender saved with .save()")
         model = cls.__new__(cls)
