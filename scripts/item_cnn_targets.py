@@ -57,15 +57,19 @@ def with_seed(config: TrainConfig, seed: int) -> TrainConfig:
     return TrainConfig(**{**config.__dict__, "seed": seed})
 
 
-def genre_r2(mf, ds, item_ids, min_ratings: int = 0) -> float:
-    """In-sample R² of the MF's item vectors regressed on the items' genres (multi-hot and an intercept)."""
-    index = mf.item_encoder.transform(item_ids)
-    keep = np.asarray(mf.seen.sum(axis=0)).ravel()[index] >= min_ratings
-    rows = pd.Series(np.arange(len(ds.items)), index=ds.items["item_id"].to_numpy()).loc[item_ids[keep]]
-    design = np.c_[ds.genre_matrix()[rows.to_numpy()], np.ones(keep.sum())]
-    target = mf.item_embeddings[index[keep]]
-    fitted = design @ np.linalg.lstsq(design, target, rcond=None)[0]
-    return float(1 - ((target - fitted) ** 2).sum() / ((target - target.mean(axis=0)) ** 2).sum())
+def genre_r2(mf, ds, min_ratings=(0, 50)) -> list[float]:
+    """In-sample R² of the MF's item vectors regressed on the genres (multi-hot and an intercept), over the
+    items the MF was fitted on with at least each of `min_ratings` training ratings."""
+    index = mf.item_encoder.transform(ds.items["item_id"], unknown="ignore")  # rows of ds.items; -1: cold
+    counts = np.where(index >= 0, np.asarray(mf.seen.sum(axis=0)).ravel()[index], -1)
+    genres = ds.genre_matrix()
+    scores = []
+    for least in min_ratings:
+        keep = (index >= 0) & (counts >= least)
+        design, target = np.c_[genres[keep], np.ones(keep.sum())], mf.item_embeddings[index[keep]]
+        fitted = design @ np.linalg.lstsq(design, target, rcond=None)[0]
+        scores.append(float(1 - ((target - fitted) ** 2).sum() / ((target - target.mean(axis=0)) ** 2).sum()))
+    return scores
 
 
 def one_split(ds, seed: int) -> pd.DataFrame:
@@ -73,8 +77,9 @@ def one_split(ds, seed: int) -> pd.DataFrame:
     mf = BiasedMF(32, 0.1).fit(split.train, rating_scale=ds.rating_scale, config=with_seed(MF_TRAIN, seed))
     ids = ds.items["item_id"].to_numpy()
     cold = np.isin(ids, split.cold_items)
-    print(f"{ds.name}, split {seed}: genres explain R² {genre_r2(mf, ds, ids[~cold]):.3f} of the MF's warm item "
-          f"vectors ({genre_r2(mf, ds, ids[~cold], 50):.3f} for items with 50+ ratings)")  # fmt: skip
+    every, rated_50 = genre_r2(mf, ds)
+    print(f"{ds.name}, split {seed}: genres explain R² {every:.3f} of the MF's warm item vectors "
+          f"({rated_50:.3f} for items with 50+ ratings)")  # fmt: skip
     models = cold_start.cold_baselines(mf, ds, ids[cold], seed=seed)
     texts = ic.item_text(ds, ids)
     vectorizer = ic.text_vectorizer([t for t, c in zip(texts, cold, strict=True) if not c])
