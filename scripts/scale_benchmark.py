@@ -98,17 +98,17 @@ def model_notes(model: str, part: pd.DataFrame, b: pd.Series, synthetic: pd.Data
         if cpu_b <= 1.15
         else f"is not met with Adam (CPU-time exponent {cpu_b:.2f})",
         rss_verdict="within the target" if big["peak_rss_gb"] <= 8 else "over the target",
-        adam=_same_size(synthetic, "mf", big["num_ratings"]),
         followed="the epoch's CPU time followed that product rather than the ratings"
         if abs(cpu_b - b["cells"]) < abs(cpu_b - 1)
         else "yet the epoch's CPU time stayed closer to the ratings at these sizes",
     )
-    if model == "mf-lazy":
+    if model == "mf-lazy":  # beside Keras' Adam (the *mf* rows) at the same size
+        adam = _same_size(synthetic, "mf", big["num_ratings"])
         facts["versus"] = (
-            f"At {big['num_ratings']:,} ratings Keras' Adam (the *mf* rows) took {facts['adam']['epoch_seconds']:.1f} s "
-            f"per epoch ({facts['adam']['epoch_cpu_seconds']:.1f} CPU s): LazyAdam is "
-            f"{facts['adam']['epoch_cpu_seconds'] / big['epoch_cpu_seconds']:.1f} times less CPU time there."
-            if facts["adam"] is not None
+            f"At {big['num_ratings']:,} ratings Keras' Adam (the *mf* rows) took {adam['epoch_seconds']:.1f} s "
+            f"per epoch ({adam['epoch_cpu_seconds']:.1f} CPU s): LazyAdam is "
+            f"{adam['epoch_cpu_seconds'] / big['epoch_cpu_seconds']:.1f} times less CPU time there."
+            if adam is not None
             else "No Adam row of the same size to compare with."
         )
     return {"mf": MF_NOTES, "mf-lazy": LAZY_NOTES, "autorec": AUTOREC_NOTES}[model].format(**facts)
