@@ -2,11 +2,11 @@
 
 Per fold (`splits.official_fold`, 80,000 train / 20,000 test ratings):
 
-* every rating model of the course (`course.RECIPES` minus two-tower, which predicts no ratings) is fitted on
+* every rating model of the course (`recipes.RECIPES` minus two-tower, which predicts no ratings) is fitted on
   the fold's whole training part with its chapter's settings and scored on the fold's test part;
 * the **blend**: a 10 % validation slice is cut from the training part (`splits.random_split(train, 0.1,
   seed=SEED)`); the same models are fitted again on the other 90 %; their predictions on the slice give the
-  blend's weights (least squares with an intercept, `recsys_lab.blend.fit_blend`, the blend notebook 07
+  blend's weights (least squares with an intercept, `recsys_lab.methods.blend.fit_blend`, the blend notebook 07
   teaches); the blend of those 90 % models is scored on
   the test part. The test part is never used to choose anything. As a second, labelled row the same weights
   are applied to the models fitted on 100 % of the training part (weights learnt on 90 % fits, not refitted);
@@ -36,9 +36,9 @@ PUBLISHED = {  # the issue's numbers, Surprise measured on these folds
 
 def rating_models() -> list[str]:
     """The course's models that predict ratings (two-tower only ranks)."""
-    from recsys_lab.course import RECIPES
+    from recsys_lab.course.recipes import COMPARED
 
-    return [name for name in RECIPES if name != "two-tower"]
+    return [name for name in COMPARED if name != "two-tower"]
 
 
 def blend_models() -> list[str]:
@@ -47,14 +47,14 @@ def blend_models() -> list[str]:
 
 
 def _errors(truth: np.ndarray, pred: np.ndarray) -> dict[str, float]:
-    from recsys_lab.metrics import mae, rmse
+    from recsys_lab.protocol.metrics import mae, rmse
 
     return {"rmse": rmse(truth, pred), "mae": mae(truth, pred)}
 
 
 def _scored(model, test) -> dict[str, float]:
     """RMSE and MAE of a kit model (or blend) on `test`, by the chapters' own `evaluation.evaluate_ratings`."""
-    from recsys_lab.evaluation import evaluate_ratings
+    from recsys_lab.protocol.evaluation import evaluate_ratings
 
     scored = evaluate_ratings(model, test)
     return {"rmse": scored["rmse"], "mae": scored["mae"]}
@@ -94,21 +94,21 @@ def fit_surprise(make, train, test) -> tuple[np.ndarray, float]:
 
 def run_fold(ds, fold: str, *, quick: bool, seed: int = SEED, log=print) -> dict:
     """One fold: `{"models": {name: {"rmse", "mae", "fit_seconds", "kind"}}, "blend_weights": {...}}`."""
-    from recsys_lab import course, splits
-    from recsys_lab.blend import Blend, fit_blend
+    from recsys_lab import recipes, splits
+    from recsys_lab.methods.blend import Blend, fit_blend
 
     settings = {"epochs": 1} if quick else None
     split = splits.official_fold(ds, fold)
     truth = split.test["rating"].to_numpy(np.float64)
     rows = {}
-    full = course.fit_all(ds, split.train, seed=seed, names=rating_models(), quick=settings)
+    full = recipes.fit_all(ds, split.train, seed=seed, names=rating_models(), quick=settings)
     for name, model in full.items():
         rows[name] = {"kind": "kit", **_scored(model, split.test), "fit_seconds": model.fit_seconds}
     log(f"  {fold}: kit models fitted")
 
     inner = splits.random_split(split.train, 0.1, seed=seed)  # inner.train: 90 %, inner.test: the slice
     names = blend_models()
-    part = course.fit_all(ds, inner.train, seed=seed, names=names, quick=settings)
+    part = recipes.fit_all(ds, inner.train, seed=seed, names=names, quick=settings)
     blend = fit_blend({name: part[name] for name in names}, inner.test, ds.rating_scale)
     fit_seconds = sum(m.fit_seconds for m in part.values())
     rows[HEADLINE_BLEND] = {"kind": "blend", **_scored(blend, split.test), "fit_seconds": fit_seconds}

@@ -1,4 +1,4 @@
-"""What every section shares: the data, the machine's description, a mean ± std, the repository root."""
+"""What every section and experiment shares: the data, the machine's description, a mean ± std, the repository root."""
 
 from __future__ import annotations
 
@@ -62,6 +62,18 @@ def machine() -> dict:
     except ImportError:
         info["scikit-surprise"] = None
     return info
+
+
+def describe_machine() -> str:
+    """`machine()` on one line, as the experiment modules print it and docs/scale.json keeps it:
+    host | CPU | cores | Python | Keras (backend) | numpy."""
+    import keras
+
+    info = machine()
+    return (
+        f"{platform.node()} | {info['cpu']} | {info['cpus']} CPUs | Python {info['python']} | "
+        f"Keras {info['keras']} ({keras.backend.backend()}) | numpy {info['numpy']}"
+    )
 
 
 def load() -> list[float]:

@@ -1,13 +1,12 @@
 """Notebook cost: each course notebook run headless under nbval, its wall time and its kernel's peak RSS.
 
-The measuring is `scripts/run_notebooks.py`'s `run_notebook` (one pytest --nbval-lax process per notebook,
+The measuring is `benchmarks.run_notebooks.run_notebook` (one pytest --nbval-lax process per notebook,
 the kernel's VmHWM watched); this module only loops and checks the targets: all notebooks together ≤ 10 min
 on a 2-core CPU, each kernel ≤ 1.2 GB.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 
 from benchmarks.common import ROOT
@@ -16,23 +15,17 @@ TARGET_TOTAL_SECONDS = 600.0
 TARGET_PEAK_GB = 1.2
 
 
-def _runner():
-    spec = importlib.util.spec_from_file_location("run_notebooks", ROOT / "scripts" / "run_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def run(*, quick: bool = False, timeout: float = 1800, log=print, **_) -> dict:
     """Every notebooks/NN_*.ipynb in order (not in quick mode: it takes many minutes)."""
     if quick:
         return {"skipped": "not run in --quick mode (8 notebooks take many minutes)"}
-    runner = _runner()
+    from benchmarks.run_notebooks import run_notebook  # imports psutil (the `test` extra)
+
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
     rows = []
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         load_before = os.getloadavg()[0]
-        result = runner.run_notebook(path, env, timeout)
+        result = run_notebook(path, env, timeout)
         rows.append({"notebook": path.name, **{k: v for k, v in result.items() if k != "log"},
                      "load": [round(load_before, 2), round(os.getloadavg()[0], 2)]})  # fmt: skip
         log(f"  {path.name}: {result['status']}, {result['wall_s']:.0f} s, {result['kernel_peak_gb']:.2f} GB")

@@ -5,9 +5,9 @@ every test user, items seen in training are excluded, and the 25 % are the relev
 whatever its value). Metrics at k = 10: NDCG, precision, recall, MAP (`map_at_k`, both usual denominators),
 hit rate, MRR; then each test pair against 99 sampled negatives (`evaluation.evaluate_sampled`): HR@10, NDCG@10.
 
-The course's models use their chapter's settings (`course.fit_all`); EASE's one setting, λ, is chosen on a
+The course's models use their chapter's settings (`recipes.fit_all`); EASE's one setting, λ, is chosen on a
 validation slice of the training part (10 % per user of the 75 %), never on the test part, and refitted on the
-whole 75 %. The kit's blend of rankers (`recsys_lab.blend.ScoreBlend`): EASE's and the two-tower model's scores,
+whole 75 %. The kit's blend of rankers (`recsys_lab.methods.blend.ScoreBlend`): EASE's and the two-tower model's scores,
 each standardised per user, added with the two-tower's weight α chosen on the same validation slice (both
 models fitted on its 90 %), then applied to the two models fitted on the 75 %.
 
@@ -70,8 +70,8 @@ def map_at_k(
 
 def scores(model, split, *, seed: int, k: int = K) -> dict[str, float]:
     """Full-catalogue metrics at k (with MAP) and the sampled-negative HR/NDCG at k of one fitted model."""
-    from recsys_lab.evaluation import evaluate_sampled, ranked_lists
-    from recsys_lab.metrics import catalogue_coverage, ranking_metrics
+    from recsys_lab.protocol.evaluation import evaluate_sampled, ranked_lists
+    from recsys_lab.protocol.metrics import catalogue_coverage, ranking_metrics
 
     recommended, relevant = ranked_lists(model, split, k=k)
     row = ranking_metrics(recommended, relevant, k)
@@ -89,8 +89,8 @@ def tune_ease(inner, *, grid=EASE_L2, k: int = K):
     Returns:
         `(l2, curve, model)`: the chosen λ, every λ's NDCG@k, and EASE with that λ fitted on `inner.train`.
     """
-    from recsys_lab.ease import EASE
-    from recsys_lab.evaluation import evaluate_ranking
+    from recsys_lab.methods.ease import EASE
+    from recsys_lab.protocol.evaluation import evaluate_ranking
 
     curve, best, kept = {}, None, None
     for l2 in grid:  # one matrix of num_items² weights at a time, the best kept
@@ -103,10 +103,10 @@ def tune_ease(inner, *, grid=EASE_L2, k: int = K):
 
 def tune_blend(ds, inner, ease, *, seed: int, quick: bool) -> tuple[float, dict[float, float]]:
     """α of the EASE + α · two-tower score blend on the validation split `inner`, where `ease` was tuned."""
-    from recsys_lab import course
-    from recsys_lab.blend import fit_score_blend
+    from recsys_lab import recipes
+    from recsys_lab.methods.blend import fit_score_blend
 
-    two_tower = course.fit_all(
+    two_tower = recipes.fit_all(
         ds, inner.train, seed=seed, names=["two-tower"], quick={"epochs": 1} if quick else None
     )
     blend, curve = fit_score_blend(ease, two_tower["two-tower"], inner, k=K)
@@ -115,13 +115,13 @@ def tune_blend(ds, inner, ease, *, seed: int, quick: bool) -> tuple[float, dict[
 
 def run(*, quick: bool = False, seed: int = SEED, log=print) -> dict:
     """The section: every model's row, EASE's validation curve, the verdict against NDCG@10 ≥ 0.47."""
-    from recsys_lab import course, splits
-    from recsys_lab.blend import ScoreBlend
-    from recsys_lab.ease import EASE
+    from recsys_lab import recipes, splits
+    from recsys_lab.methods.blend import ScoreBlend
+    from recsys_lab.methods.ease import EASE
 
     ds = movielens_100k()
     split = splits.ranking_split(ds, seed=seed)
-    fitted = course.fit_all(ds, split.train, seed=seed, names=MODELS, quick={"epochs": 1} if quick else None)
+    fitted = recipes.fit_all(ds, split.train, seed=seed, names=MODELS, quick={"epochs": 1} if quick else None)
     inner = splits.random_split(split.train, 0.1, seed=seed, by_user=True)  # the validation slice of both
     l2, curve, ease_on_inner = tune_ease(inner, grid=(200.0, 500.0) if quick else EASE_L2)
     start = time.perf_counter()

@@ -97,7 +97,7 @@ def accuracy(r: dict) -> str:
     skipped = f"\n**Surprise not run:** {r['surprise_skipped']}\n" if r.get("surprise_skipped") else ""
     return f"""## 1. Accuracy vs peers: ml-100k official folds {", ".join(folds)}
 
-Every rating model of the course with its chapter's settings (`recsys_lab.course.RECIPES`; two-tower predicts no
+Every rating model of the course with its chapter's settings (`recsys_lab.course.recipes.RECIPES`; two-tower predicts no
 ratings and is left out), fitted on each fold's 80,000 training ratings and scored on its 20,000 test ratings;
 Surprise's algorithms fitted on the same ratings (BaselineOnly, SVD and SVD++ with their defaults and
 `random_state=42`, KNNBaseline item-based with pearson_baseline similarity, k = 40). Standard deviations are
@@ -107,7 +107,7 @@ the peer. Fit seconds are wall time on the shared machine.
 
 **The blend** (what was fitted on what): each fold's training part is split once more,
 `splits.random_split(train, 0.1, seed=42)`; the models {", ".join(r["blend_models"])} are fitted on the 90 %;
-their predictions of the 10 % slice give least-squares weights with an intercept (`recsys_lab.blend.fit_blend`,
+their predictions of the 10 % slice give least-squares weights with an intercept (`recsys_lab.methods.blend.fit_blend`,
 QR); *blend (90 % fits)* is that weighted sum of the 90 % models' predictions on the test part, clipped to 1–5.
 *blend weights on 100 % fits* (the variant) applies the same weights, unchanged, to the models fitted on the whole
 training part. Nothing is fitted or chosen on the test part; the target is judged on the kit's single models and
@@ -161,7 +161,7 @@ def blend_note(r: dict) -> str:
         return ""
     curve = ", ".join(f"α={float(a):g}: {ndcg:.4f}" for a, ndcg in r["blend"]["validation_ndcg"].items())
     return (f" *EASE + two-tower (score blend)*: EASE's scores plus α times the two-tower model's, each standardised "
-            f"per user (`recsys_lab.blend.ScoreBlend`); α chosen on the same validation slice (NDCG@{r['k']} there: "
+            f"per user (`recsys_lab.methods.blend.ScoreBlend`); α chosen on the same validation slice (NDCG@{r['k']} there: "
             f"{curve}): α = {float(r['blend']['alpha']):g}; its fit time is the two models'.")  # fmt: skip
 
 
@@ -227,7 +227,7 @@ def notebooks(r: dict) -> str:
     over = f"; over the limit: {', '.join(v['over_peak'])}" if v.get("over_peak") else ""
     return f"""## 4. Notebook cost: each notebook run headless
 
-`scripts/run_notebooks.py`'s runner: each notebook top to bottom under `pytest --nbval-lax` in its own process,
+`benchmarks.run_notebooks.run_notebook` (`python -m benchmarks.run_notebooks`): each notebook top to bottom under `pytest --nbval-lax` in its own process,
 on ml-100k from the mirror; the kernel's peak RSS is its VmHWM.
 
 {table(r["rows"], cols)}
@@ -247,7 +247,7 @@ def scale(r: dict) -> str:
         cols = {"ratings": ("num_ratings", 0), "users": ("num_users", 0), "items": ("num_items", 0),
                 "epoch s": ("epoch_seconds", 3), "ratings/s": ("ratings_per_second", 0),
                 "peak RSS GB": ("peak_rss_gb", 2)}  # fmt: skip
-        parts.append(f"""Live, biased MF on synthetic MovieLens-shaped worlds (`recsys_lab.scale.growth`, {live["epochs"]} epochs, one fresh
+        parts.append(f"""Live, biased MF on synthetic MovieLens-shaped worlds (`recsys_lab.models.scale.growth`, {live["epochs"]} epochs, one fresh
 process each):
 
 {table(live["rows"], cols)}
@@ -257,7 +257,7 @@ Growth exponent of epoch time (time ∝ ratings^b): **b = {live["exponent"]:.2f}
     c = r.get("committed")
     if c is None:
         parts.append(
-            "The full table (docs/scale.json, `python scripts/scale_benchmark.py`) is not committed yet.\n"
+            "The full table (docs/scale.json, `python -m benchmarks.scale_benchmark`) is not committed yet.\n"
         )
         return "\n".join(parts)
     cols = {"model": ("model", -1), "data": ("dataset", -1), "ratings": ("num_ratings", 0), "users": ("num_users", 0),

@@ -6,8 +6,8 @@ epoch time within 1 ± 0.1) and met when one of the kit's models reaches it: bia
 cost follows users × items) it does not, and the report says so beside the verdict.
 
 Live: biased MF on synthetic MovieLens-shaped worlds of 25,000, 50,000 and 100,000 ratings
-(`recsys_lab.scale.growth`, one fresh process each), and the exponent b of epoch time ∝ ratings^b.
-Committed: docs/scale.json, written by `scripts/scale_benchmark.py` (its own command, date and machine are
+(`recsys_lab.models.scale.growth`, one fresh process each), and the exponent b of epoch time ∝ ratings^b.
+Committed: docs/scale.json, written by `python -m benchmarks.scale_benchmark` (its own command, date and machine are
 quoted with it); the 25-million-rating runs are not repeated here.
 """
 
@@ -24,7 +24,7 @@ LINEAR_TOLERANCE = 0.1  # "about linear": the growth exponent b of epoch time wi
 
 def committed(path=ROOT / "docs" / "scale.json") -> dict | None:
     """The committed full scale report, with its growth exponents per model; None when it is not there yet."""
-    from recsys_lab.scale import exponent
+    from recsys_lab.models.scale import exponent
 
     if not path.exists():
         return None
@@ -59,7 +59,7 @@ def run(*, quick: bool = False, seed: int = 0, log=print, **_) -> dict:
 
     result = {"committed": committed()}
     if result["committed"] is None:
-        log("  docs/scale.json is not there yet: run python scripts/scale_benchmark.py")
+        log("  docs/scale.json is not there yet: run python -m benchmarks.scale_benchmark")
     if quick:
         result["live"] = {"skipped": "not run in --quick mode"}
         return result

@@ -6,7 +6,7 @@ model's share is not flattered by a slow ceiling measurement.
 
 FLOPs of one training example, forward pass counted and multiplied by 3 (the backward pass costs about
 twice the forward):
-* I-AutoRec, a row of width n through n → h → n: 3 · 2 · 2nh (the formula of scripts/bench_autorec.py);
+* I-AutoRec, a row of width n through n → h → n: 3 · 2 · 2nh (the formula of benchmarks/bench_autorec.py);
 * biased MF, d factors: p·q and the penalties ‖p‖², ‖q‖²: 3 · 6d (tiny: MF is lookups, not arithmetic);
 * the MLP, dense layers in → 64 → 32 → 1: 3 · 2 Σ in·out.
 
@@ -107,10 +107,10 @@ def biased_mf(train, epochs: int, seed: int, batch_size: int = 1024, steps_per_e
 
 
 def mlp(ds, train, epochs: int, seed: int) -> dict:
-    from recsys_lab import course
+    from recsys_lab import recipes
     from recsys_lab.models.base import EpochTimer
 
-    model, fit_args = course.build("MLP regression", seed=seed, quick={"epochs": epochs})
+    model, fit_args = recipes.build("MLP regression", seed=seed, quick={"epochs": epochs})
     config, timer = fit_args["config"], EpochTimer()
     model.fit(train, users=ds.users, items=ds.items, config=config, callbacks=[timer])
     dense = [*model.network.hidden, model.network.out]

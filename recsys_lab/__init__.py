@@ -1,116 +1,76 @@
 """recsys-lab: learn deep learning for recommender systems on real MovieLens data.
 
-The package backs the course notebooks. Its lower layers (data, splits, metrics, baselines) use only
-numpy, pandas and scipy, so `import recsys_lab` is quick and never imports TensorFlow; the Keras models
-live in `recsys_lab.models` and load TensorFlow when you use them.
+The package backs the course notebooks. It is laid out in layers, one folder each; a layer builds only on the
+layers before it:
+
+    data/      the Dataset, id encoding, MovieLens (releases, fetch, parsers), the synthetic world, posters, features
+    protocol/  splits, metrics and the one way every model is evaluated
+    methods/   the Recommender contract and the models without deep learning: baselines, EASE, retrieval,
+               cold start, blends, explanations, gradient descent by hand, data-quality experiments
+    models/    the Keras 3 models (importing them imports TensorFlow)
+    ui/        plotly figures, ipywidgets front ends, the recommender app
+    course/    notebook setup, the doctor, exercises, the quiz, student versions, the course's settings, the CLI
+
+Every module is also reachable by its short name, so notebooks write `from recsys_lab import metrics, splits`.
+The layers below `models/` use only numpy, pandas and scipy: `import recsys_lab` never imports TensorFlow.
 
 >>> import recsys_lab
->>> ds = recsys_lab.load_dataset("ml-100k")          # doctest: +SKIP
->>> train, test = recsys_lab.splits.official_fold(ds, "u1")   # doctest: +SKIP
+>>> ds = recsys_lab.load_dataset("ml-100k", seed=42)          # doctest: +SKIP
+>>> split = recsys_lab.splits.rating_split(ds, seed=42)      # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
-from typing import TYPE_CHECKING
+import pkgutil
+from pathlib import Path
 
 __version__ = "0.1.0"
 
-# Public names, resolved on first use so that importing the package stays cheap.
+LAYERS = ("data", "protocol", "methods", "models", "ui", "course")
+
+# The package's own names, each with the module that defines it; resolved on first use.
 _EXPORTS = {
-    "Dataset": "recsys_lab.data",
-    "DataError": "recsys_lab.data",
-    "check_ratings": "recsys_lab.data",
-    "load_movielens": "recsys_lab.movielens",
-    "DataUnavailableError": "recsys_lab.movielens",
-    "CorruptDataError": "recsys_lab.movielens",
-    "RELEASES": "recsys_lab.movielens",
-    "make_synthetic": "recsys_lab.synthetic",
-    "load_dataset": "recsys_lab.datasets",
-}
-_SUBMODULES = {
-    "baselines",
-    "challenges",
-    "cli",
-    "cold_start",
-    "course",
-    "data",
-    "datasets",
-    "ease",
-    "env",
-    "evaluation",
-    "exercises",
-    "explain",
-    "features",
-    "gradient_descent",
-    "metrics",
-    "movielens",
-    "quiz",
-    "recommender_app",
-    "retrieval",
-    "scale",
-    "splits",
-    "student",
-    "synthetic",
-    "viz",
-    "viz_embeddings",
-    "widgets",
-    "widgets_embeddings",
+    "Dataset": "recsys_lab.data.dataset",
+    "DataError": "recsys_lab.data.dataset",
+    "check_ratings": "recsys_lab.data.dataset",
+    "load_movielens": "recsys_lab.data.movielens",
+    "DataUnavailableError": "recsys_lab.data.releases",
+    "CorruptDataError": "recsys_lab.data.releases",
+    "RELEASES": "recsys_lab.data.releases",
+    "make_synthetic": "recsys_lab.data.synthetic",
+    "load_dataset": "recsys_lab.data.load",
+    "setup_notebook": "recsys_lab.course.notebook",
 }
 
-__all__ = [  # noqa: RUF022 -- grouped: functions and classes, then submodules
-    "CorruptDataError",
-    "DataError",
-    "DataUnavailableError",
-    "Dataset",
-    "RELEASES",
-    "check_ratings",
-    "load_dataset",
-    "load_movielens",
-    "make_synthetic",
-    "baselines",
-    "challenges",
-    "cli",
-    "cold_start",
-    "course",
-    "data",
-    "datasets",
-    "ease",
-    "env",
-    "evaluation",
-    "exercises",
-    "explain",
-    "features",
-    "gradient_descent",
-    "metrics",
-    "movielens",
-    "quiz",
-    "recommender_app",
-    "retrieval",
-    "scale",
-    "splits",
-    "student",
-    "synthetic",
-    "viz",
-    "viz_embeddings",
-    "widgets",
-    "widgets_embeddings",
-]
 
-if TYPE_CHECKING:
-    from recsys_lab.data import DataError, Dataset, check_ratings
-    from recsys_lab.datasets import load_dataset
-    from recsys_lab.movielens import RELEASES, CorruptDataError, DataUnavailableError, load_movielens
-    from recsys_lab.synthetic import make_synthetic
+@functools.cache
+def short_names() -> dict[str, str]:
+    """Every module of every layer by its short name: `{"metrics": "recsys_lab.protocol.metrics", ...}`.
+
+    Read from the folders (nothing is imported), so a new module is reachable as soon as its file exists.
+    A short name may live in one layer only.
+    """
+    names: dict[str, str] = {}
+    root = Path(__file__).parent
+    for layer in LAYERS:
+        for module in pkgutil.iter_modules([str(root / layer)]):
+            if module.name.startswith("_"):
+                continue
+            if module.name in names or module.name in LAYERS:
+                raise ImportError(f"recsys_lab: module name {module.name!r} of {layer}/ is used twice")
+            names[module.name] = f"recsys_lab.{layer}.{module.name}"
+    return names
 
 
 def __getattr__(name: str):
     if name in _EXPORTS:
         return getattr(importlib.import_module(_EXPORTS[name]), name)
-    if name in _SUBMODULES:
-        return importlib.import_module(f"recsys_lab.{name}")
+    if name in short_names():
+        return importlib.import_module(short_names()[name])
     raise AttributeError(f"module 'recsys_lab' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return __all__
+    return sorted({*globals(), *_EXPORTS, *short_names(), *LAYERS})

@@ -20,7 +20,10 @@ try:
 except ModuleNotFoundError:  # Python 3.10: pytest brings tomli
     import tomli as tomllib
 
-from badges import ROOT, sync  # scripts/ is on the path when a script runs
+if __package__:  # imported as scripts.binder_requirements (the tests import scripts/ as a package)
+    from scripts.badges import ROOT, sync
+else:  # run as python scripts/binder_requirements.py: scripts/ is on the path
+    from badges import ROOT, sync
 
 EXTRAS = ("cpu", "lab")
 PYTHON = "3.11"  # Binder's Python: the version CI tests on

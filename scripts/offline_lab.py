@@ -42,7 +42,7 @@ EXTRAS = "cpu,lab"
 RUNNER = ("pytest", "nbval")
 # load each release named after the folder argument; exit 1 unless every one came from that folder
 LOAD = (
-    "import sys; from recsys_lab.movielens import load_movielens as load; "
+    "import sys; from recsys_lab.data.movielens import load_movielens as load; "
     "found = [load(name, progress=False) for name in sys.argv[2:]]; print(*map(repr, found), sep='\\n'); "
     "elsewhere = [d.source for d in found if sys.argv[1] not in d.source]; "
     "sys.exit(f'not from {sys.argv[1]}: {elsewhere}' if elsewhere else 0)"
@@ -70,7 +70,7 @@ def _bin(venv: Path, name: str) -> Path:
 def plan_prepare(folder: Path, python: str, datasets: tuple[str, ...], mirror: Path | None) -> list[Step]:
     """The commands `prepare` runs, in order (copying mirror folders and notebooks happens in between)."""
     wheelhouse, data = folder / "wheelhouse", folder / "data"
-    download = [python, "-m", "recsys_lab.cli", "download", "--quiet", *datasets]
+    download = [python, "-m", "recsys_lab.course.cli", "download", "--quiet", *datasets]
     fetch_env = {"RECSYS_LAB_DATA": str(data), "RECSYS_LAB_MIRROR": str(mirror) if mirror else ""}
     return [
         Step(
@@ -211,7 +211,7 @@ def folder_size(path: Path) -> float:
 
 
 def prepare(folder: Path, datasets: tuple[str, ...], mirror: Path | None) -> int:
-    from recsys_lab.movielens import get_release
+    from recsys_lab.data.releases import get_release
 
     for name in datasets:
         try:

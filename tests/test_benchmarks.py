@@ -160,7 +160,7 @@ def small_results() -> dict:
                     "committed": {
                         "runs": [
                             {
-                                "command": "python scripts/scale_benchmark.py",
+                                "command": "python -m benchmarks.scale_benchmark",
                                 "date": "2026-01-01",
                                 "load": "1.0 → 2.0",
                                 "models": ["mf", "autorec"],

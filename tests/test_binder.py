@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -11,10 +10,9 @@ import pytest
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
+from scripts import badges, binder_requirements
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import badges  # noqa: E402
-import binder_requirements  # noqa: E402
 
 LINUX = {**default_environment(), "sys_platform": "linux", "platform_machine": "x86_64"}
 

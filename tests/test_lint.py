@@ -1,4 +1,4 @@
-"""ruff over the package, tests, scripts and notebooks (configuration in pyproject.toml)."""
+"""ruff over the package, tests, scripts, benchmarks and notebooks (configuration in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def test_ruff_is_clean():
     if ruff is None:
         pytest.skip("ruff is not installed (pip install -e '.[test]')")
     result = subprocess.run(
-        [ruff, "check", "recsys_lab", "tests", "scripts", "notebooks"],
+        [ruff, "check", "recsys_lab", "tests", "scripts", "benchmarks", "notebooks", "app"],
         cwd=ROOT,
         capture_output=True,
         text=True,

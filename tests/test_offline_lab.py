@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+from scripts import offline_lab
 
-import offline_lab  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_parser_defaults():
@@ -60,11 +59,12 @@ def test_check_plan_installs_from_the_wheelhouse_only(tmp_path):
 
 
 def test_the_load_step_fails_unless_the_data_came_from_the_folder(tmp_path):
-    """The snippet the load step runs, run here against a fake recsys_lab.movielens."""
+    """The snippet the load step runs, run here against a fake recsys_lab.data.movielens."""
     fake = tmp_path / "fake" / "recsys_lab"
-    fake.mkdir(parents=True)
+    (fake / "data").mkdir(parents=True)
     (fake / "__init__.py").write_text("")
-    (fake / "movielens.py").write_text(
+    (fake / "data" / "__init__.py").write_text("")
+    (fake / "data" / "movielens.py").write_text(
         "class D:\n    source = 'mirror /lab/data/ml-100k (sha256 verified)'\n"
         "def load_movielens(name, progress):\n    return D()\n"
     )

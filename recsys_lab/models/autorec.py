@@ -23,13 +23,15 @@ import pandas as pd
 import scipy.sparse as sp
 from keras import ops
 
-from recsys_lab.baselines import BiasBaseline
+from recsys_lab.methods.baselines import BiasBaseline
 from recsys_lab.models.base import (
     KerasRecommender,
     StatefulNetwork,
     TrainConfig,
     sparse_row_batches,
 )
+
+TRAIN = TrainConfig(epochs=25, batch_size=256, learning_rate=3e-3)  # AutoRec's default training settings
 
 
 @keras.saving.register_keras_serializable(package="recsys_lab")
@@ -103,7 +105,7 @@ class AutoRec(KerasRecommender):
             )
         self.kind, self.hidden_units, self.activation = kind, hidden_units, activation
         self.l2, self.dropout, self.masked, self.loss = l2, dropout, masked, loss
-        self.config = config or TrainConfig(epochs=25, learning_rate=3e-3)
+        self.config = config or TRAIN
         suffix = " (custom loss)" if loss is not None else "" if masked else " (unmasked loss)"
         self.name = f"{'I' if kind == 'item' else 'U'}-AutoRec{suffix}"
 
@@ -128,9 +130,14 @@ class AutoRec(KerasRecommender):
         ratings = sp.csr_matrix((rating.astype(np.float32), (user_index, item_index)), shape=shape)
         self.rows = (ratings.T if self.kind == "item" else ratings).tocsr()  # one training example per row
         self.fallback = BiasBaseline()  # for pairs the network cannot score: unseen users or items
-        self.fallback.user_encoder, self.fallback.item_encoder = self.user_encoder, self.item_encoder
-        self.fallback.global_mean = self.global_mean
-        self.fallback._fit(user_index, item_index, rating)
+        self.fallback.fit_biases(
+            user_index,
+            item_index,
+            rating,
+            global_mean=self.global_mean,
+            num_users=self.num_users,
+            num_items=self.num_items,
+        )
         keras.utils.set_random_seed(self.config.seed)
         self.network = AutoRecNetwork(
             self.rows.shape[1],
@@ -184,7 +191,7 @@ class AutoRec(KerasRecommender):
 
     def _predict(self, user_index, item_index) -> np.ndarray:
         known = (user_index >= 0) & (item_index >= 0)
-        out = self.fallback._predict(user_index, item_index)
+        out = self.fallback.predict_biases(user_index, item_index)
         rec = self._full_reconstruction()
         u, i = user_index[known], item_index[known]
         out[known] = rec[i, u] if self.kind == "item" else rec[u, i]

@@ -20,8 +20,8 @@ import keras
 import numpy as np
 import scipy.sparse as sp
 
-from recsys_lab.baselines import Recommender
-from recsys_lab.splits import IdEncoder
+from recsys_lab.data.ids import IdEncoder
+from recsys_lab.methods.recommender import Recommender
 
 OPTIMIZERS = ("adam", "sgd", "momentum", "lazy_adam")
 

@@ -21,8 +21,8 @@ import keras
 import numpy as np
 import pandas as pd
 
-from recsys_lab.cold_start import ItemSpaceScorer
-from recsys_lab.data import Dataset
+from recsys_lab.data.dataset import Dataset
+from recsys_lab.methods.cold_start import ItemSpaceScorer
 from recsys_lab.models.base import TrainConfig
 
 TRAIN = TrainConfig(epochs=30, batch_size=128, learning_rate=3e-3)  # ContentToMF.fit's default

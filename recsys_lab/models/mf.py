@@ -21,9 +21,9 @@ import keras
 import numpy as np
 from keras import ops
 
+from recsys_lab.methods.retrieval import pair_scores
 from recsys_lab.models.base import KerasRecommender, StatefulNetwork, TrainConfig
 from recsys_lab.models.sparse import Embedding
-from recsys_lab.retrieval import pair_scores
 
 TRAIN = TrainConfig(epochs=20, batch_size=1024, learning_rate=2e-3)  # BiasedMF.fit's default
 

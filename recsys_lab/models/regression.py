@@ -3,7 +3,7 @@
     x = [p_u ‖ q_i ‖ user features ‖ item features]      h1 = f1(x),  h2 = f2(h1),  ŷ = μ + f3(h2)
 
 p_u, q_i are learned id embeddings; the features are age, gender, occupation and genres, year
-(`recsys_lab.features`); f1, f2 are Dense + ReLU (+ dropout), f3 is Dense(1). Training minimises
+(`recsys_lab.data.features`); f1, f2 are Dense + ReLU (+ dropout), f3 is Dense(1). Training minimises
 L = 1/(2N) Σ (y − ŷ)² (Keras' "mse" is twice that; the factor does not move the minimum) plus
 l2 · mean(‖p_u‖² + ‖q_i‖²) over the rows each batch touches.
 
@@ -21,13 +21,13 @@ import keras
 import numpy as np
 from keras import ops
 
-from recsys_lab.data import check_ratings
-from recsys_lab.features import item_features, user_features
+from recsys_lab.data.dataset import check_ratings
+from recsys_lab.data.features import item_features, user_features
+from recsys_lab.data.ids import IdEncoder
 from recsys_lab.models.base import KerasRecommender, StatefulNetwork, TrainConfig
 from recsys_lab.models.sparse import Embedding
-from recsys_lab.splits import IdEncoder
 
-TRAIN = TrainConfig(epochs=10, batch_size=1024, learning_rate=2e-3, steps_per_execution=8)  # fit's default
+TRAIN = TrainConfig(epochs=8, batch_size=1024, learning_rate=2e-3, steps_per_execution=8)  # fit's default
 PARTS = ("ids", "features", "names")  # of a side table, as kept in `MLPRegression.side` and saved
 
 

@@ -3,7 +3,7 @@
     u = f(user_id, age, gender, occupation)      i = g(item_id, genres, year)      s(u, i) = ⟨u, i⟩
 
 Each tower is [id embedding ‖ Dense(side features)] → Dense(output_dim); a side table the dataset lacks
-(ml-latest-small has no users) is left out (`recsys_lab.features` builds the tables). Implicit feedback:
+(ml-latest-small has no users) is left out (`recsys_lab.data.features` builds the tables). Implicit feedback:
 every rating is a positive, "this user chose to watch this movie", the relevance `evaluate_ranking` scores
 by default (`positive_threshold=4` keeps only liked movies). Loss: in-batch sampled softmax; for a batch of
 B positive pairs the other B − 1 items are the negatives:
@@ -24,12 +24,12 @@ import keras
 import numpy as np
 from keras import ops
 
-from recsys_lab.features import item_features, user_features
+from recsys_lab.data.features import item_features, user_features
+from recsys_lab.methods.retrieval import pair_scores
 from recsys_lab.models.base import KerasRecommender, StatefulNetwork, TrainConfig
 from recsys_lab.models.sparse import Embedding
-from recsys_lab.retrieval import pair_scores
 
-TRAIN = TrainConfig(epochs=15, batch_size=1024, learning_rate=1e-3)  # TwoTower.fit's default
+TRAIN = TrainConfig(epochs=14, batch_size=1024, learning_rate=1e-3)  # TwoTower.fit's default
 
 
 @keras.saving.register_keras_serializable(package="recsys_lab")

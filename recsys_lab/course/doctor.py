@@ -1,0 +1,402 @@
+"""The environment doctor: versions, legacy Keras, the widgets front end, the GPU, the data cache and the mirror.
+
+`recsys-lab doctor` prints these checks; `course.notebook.setup_notebook()` runs the same ones. Each problem
+comes with its fix.
+
+>>> print(format_checks(run_checks(deep_learning=False, data=False)))     # doctest: +SKIP
+[ok  ] python             3.11.7
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+MIN_TENSORFLOW = (2, 16)
+MIN_KERAS = (3, 3)
+# ipywidgets' major version -> the major version of the JupyterLab front end that renders it
+WIDGETS_FRONT_END = {7: 1, 8: 3}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding: `status` is "ok", "info" (worth knowing, nothing to fix), "warn" or "fail"."""
+
+    name: str
+    status: str
+    detail: str
+    fix: str = ""
+
+
+def in_colab() -> bool:
+    return "google.colab" in sys.modules
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _as_tuple(version: str) -> tuple[int, ...]:
+    """ "2.16.0rc1" -> (2, 16, 0): the leading number of each of the first three parts."""
+    return tuple(int(m.group()) if (m := re.match(r"\d+", p)) else 0 for p in version.split(".")[:3])
+
+
+def tensorflow_version() -> str | None:
+    for dist in ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly"):
+        if (v := _version(dist)) is not None:
+            return v
+    return None
+
+
+def check_packages() -> list[Check]:
+    """Python and the pure-Python stack; no TensorFlow import."""
+    checks = []
+    py = sys.version_info
+    ok = (3, 10) <= py[:2] <= (3, 13)
+    checks.append(
+        Check(
+            "python",
+            "ok" if ok else "warn",
+            platform.python_version(),
+            "" if ok else "the kit is tested on Python 3.10-3.13; create a venv with one of them",
+        )
+    )
+    for dist, minimum in [
+        ("numpy", "1.24"),
+        ("pandas", "2.0"),
+        ("scipy", "1.10"),
+        ("plotly", "5.20"),
+        ("ipywidgets", "8.0"),
+        ("pooch", "1.8"),
+    ]:
+        v = _version(dist)
+        if v is None:
+            checks.append(Check(dist, "fail", "not installed", f"pip install '{dist}>={minimum}'"))
+        elif _as_tuple(v) < _as_tuple(minimum):
+            checks.append(
+                Check(dist, "fail", f"{v} is older than {minimum}", f"pip install -U '{dist}>={minimum}'")
+            )
+        else:
+            checks.append(Check(dist, "ok", v))
+    checks.append(check_widgets_front_end())
+    return checks
+
+
+def check_widgets_front_end() -> Check:
+    """Whether sliders and dropdowns will render: the JupyterLab front end matching ipywidgets.
+
+    Checked in the kernel's environment; when JupyterLab runs from another environment, the front end
+    must be installed there (the fix says so).
+    """
+    if in_colab():
+        return Check("widgets front end", "ok", "Colab (its widget manager is enabled by setup_notebook)")
+    widgets, front_end = _version("ipywidgets"), _version("jupyterlab_widgets")
+    fix = (
+        "pip install -U 'ipywidgets>=8' jupyterlab_widgets (in the environment JupyterLab runs from, "
+        "if it is another one), then restart JupyterLab and reload the page"
+    )
+    if front_end is None:
+        return Check(
+            "widgets front end",
+            "warn",
+            "jupyterlab_widgets is not installed: sliders and dropdowns will show as text",
+            fix,
+        )
+    want = WIDGETS_FRONT_END.get(_as_tuple(widgets)[0]) if widgets else None
+    if want is not None and _as_tuple(front_end)[0] != want:
+        return Check(
+            "widgets front end",
+            "warn",
+            f"jupyterlab_widgets {front_end} does not render ipywidgets {widgets} (needs {want}.x): "
+            "widgets show 'Error displaying widget'",
+            fix,
+        )
+    return Check("widgets front end", "ok", f"jupyterlab_widgets {front_end}")
+
+
+def nvidia_gpu_present() -> bool:
+    """Whether this machine has an NVIDIA GPU and driver, whatever TensorFlow sees."""
+    return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
+
+
+def check_gpu(gpus: list[str]) -> Check:
+    """The GPU TensorFlow uses (`gpus`: its device names), or why there is none and how to get one."""
+    if gpus:
+        return Check("gpu", "ok", f"{len(gpus)} GPU(s): " + ", ".join(gpus))
+    hidden = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if hidden is not None and hidden.strip() in ("", "-1"):
+        return Check(
+            "gpu",
+            "warn",
+            f"CUDA_VISIBLE_DEVICES={hidden!r} hides every GPU from TensorFlow",
+            "unset CUDA_VISIBLE_DEVICES (or set it to 0) before starting Jupyter, then restart the kernel",
+        )
+    if in_colab():
+        return Check(
+            "gpu",
+            "info",
+            "none: models train on the CPU (every notebook is sized for one)",
+            "optional: Runtime > Change runtime type > a GPU, then run the notebook again",
+        )
+    if nvidia_gpu_present():
+        cpu_build = _version("tensorflow-cpu") is not None
+        return Check(
+            "gpu",
+            "warn",
+            "an NVIDIA GPU is present but TensorFlow does not see it"
+            + (": tensorflow-cpu is installed" if cpu_build else ""),
+            ("pip uninstall -y tensorflow-cpu && " if cpu_build else "")
+            + "pip install 'recsys-lab[gpu]' (TensorFlow with its CUDA libraries, Linux); "
+            "check the driver with nvidia-smi",
+        )
+    return Check(
+        "gpu",
+        "info",
+        "none: models train on the CPU (every notebook is sized for a laptop CPU)",
+        "optional: in Colab, Runtime > Change runtime type > GPU; locally pip install "
+        "'recsys-lab[gpu]' with an NVIDIA driver",
+    )
+
+
+def legacy_keras_active() -> str | None:
+    """Why legacy Keras 2 is (or will be) active in this process, or None."""
+    if os.environ.get("TF_USE_LEGACY_KERAS", "0").strip().lower() in ("1", "true", "yes"):
+        return "TF_USE_LEGACY_KERAS is set: tf.keras is legacy Keras 2"
+    if "tf_keras" in sys.modules:
+        return "tf_keras (legacy Keras 2) is imported in this process, e.g. by tensorflow_recommenders"
+    return None
+
+
+def tensorflow_gpus() -> list[str]:
+    """Names of the GPUs TensorFlow will use (imports TensorFlow); empty on a CPU-only machine."""
+    import tensorflow as tf
+
+    names = []
+    for device in tf.config.list_physical_devices("GPU"):
+        try:
+            names.append(tf.config.experimental.get_device_details(device).get("device_name") or device.name)
+        except Exception:  # details are best effort; the device itself is what matters
+            names.append(device.name)
+    return names
+
+
+def check_deep_learning() -> list[Check]:
+    """TensorFlow, Keras 3 and the GPU; imports TensorFlow (a few seconds)."""
+    checks = []
+    tf_version = tensorflow_version()
+    if tf_version is None:
+        return [
+            Check(
+                "tensorflow",
+                "fail",
+                "not installed",
+                "pip install 'recsys-lab[cpu]' (or '[gpu]' with an NVIDIA GPU on Linux); "
+                "in Colab TensorFlow is preinstalled",
+            )
+        ]
+    if _as_tuple(tf_version) < MIN_TENSORFLOW:
+        checks.append(
+            Check(
+                "tensorflow",
+                "fail",
+                f"{tf_version} is older than 2.16 (Keras 3 needs 2.16+)",
+                "pip install -U 'tensorflow>=2.16'",
+            )
+        )
+    else:
+        checks.append(Check("tensorflow", "ok", tf_version))
+    legacy = legacy_keras_active()
+    if legacy:
+        checks.append(
+            Check(
+                "keras",
+                "fail",
+                legacy,
+                "unset TF_USE_LEGACY_KERAS, do not import tf_keras or tensorflow_recommenders, and restart "
+                "the kernel; the kit uses `import keras` (Keras 3)",
+            )
+        )
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        import keras
+        import tensorflow  # noqa: F401 -- a broken install fails here, reported below
+    except Exception as exc:  # a broken install must be reported, not crash the doctor
+        return [
+            *checks,
+            Check(
+                "tensorflow import",
+                "fail",
+                f"{type(exc).__name__}: {exc}",
+                "reinstall: pip install --force-reinstall 'recsys-lab[cpu]'",
+            ),
+        ]
+    if legacy:
+        pass  # already reported above
+    elif _as_tuple(keras.__version__) < (3,):
+        checks.append(
+            Check(
+                "keras",
+                "fail",
+                f"Keras {keras.__version__} is legacy Keras 2",
+                "pip install -U 'keras>=3.3' and uninstall tf-keras",
+            )
+        )
+    elif _as_tuple(keras.__version__) < MIN_KERAS:
+        checks.append(
+            Check(
+                "keras",
+                "fail",
+                f"Keras {keras.__version__} is older than 3.3",
+                "pip install -U 'keras>=3.3', then restart the kernel",
+            )
+        )
+    elif keras.backend.backend() != "tensorflow":
+        checks.append(
+            Check(
+                "keras",
+                "warn",
+                f"Keras {keras.__version__} with backend {keras.backend.backend()}",
+                "set KERAS_BACKEND=tensorflow before starting Jupyter; the kit is tested on TensorFlow",
+            )
+        )
+    else:
+        checks.append(Check("keras", "ok", f"{keras.__version__} (backend tensorflow)"))
+    checks.append(check_gpu(tensorflow_gpus()))
+    return checks
+
+
+def check_data(*, verify: bool = True) -> list[Check]:
+    """Data cache writable; mirror set and usable; which releases are cached.
+
+    Args:
+        verify: check the mirror's files against their pinned hashes (a second or so per release); without
+            it only their presence is checked, as the loader verifies every file it reads anyway.
+    """
+    from recsys_lab.data.fetch import default_data_home, file_hash
+    from recsys_lab.data.releases import MIRROR_ENV, RELEASES, VERIFIED_MARKER
+
+    checks = []
+    cache = default_data_home()
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=cache):
+            pass
+        cached = [n for n, r in RELEASES.items() if (cache / r.folder / VERIFIED_MARKER).is_file()]
+        checks.append(Check("data cache", "ok", f"{cache} (cached: {', '.join(cached) or 'nothing yet'})"))
+    except OSError as exc:
+        checks.append(
+            Check(
+                "data cache",
+                "fail",
+                f"{cache} is not writable ({exc.strerror})",
+                "set RECSYS_LAB_DATA to a writable folder",
+            )
+        )
+    mirror = os.environ.get(MIRROR_ENV)
+    if not mirror:
+        checks.append(Check("mirror", "info", f"{MIRROR_ENV} is not set: data is downloaded from GroupLens"))
+        return checks
+    root = Path(mirror).expanduser()
+    relative = "" if root.is_absolute() else f" (a relative path, read from {Path.cwd()})"
+    if not root.is_dir():
+        checks.append(
+            Check(
+                "mirror",
+                "fail",
+                f"{MIRROR_ENV}={mirror} is not a folder{relative}",
+                f"point {MIRROR_ENV} at a folder holding e.g. ml-100k/ or ml-100k.zip"
+                + (", as an absolute path" if relative else "")
+                + ", or unset it",
+            )
+        )
+        return checks
+    if not os.access(root, os.R_OK | os.X_OK):
+        checks.append(
+            Check("mirror", "fail", f"{root} is not readable", f"make it readable, or unset {MIRROR_ENV}")
+        )
+        return checks
+    found, bad, nested = [], [], []
+    for name, release in RELEASES.items():
+        folder = root / release.folder
+        if (folder / release.folder).is_dir():
+            nested.append(f"{release.folder}/{release.folder}/")
+        if folder.is_dir() and release.pinned:
+            broken = [
+                f
+                for f, sha in release.files.items()
+                if not (folder / f).is_file() or (verify and file_hash(folder / f) != sha)
+            ]
+            (bad if broken else found).append(f"{name}/" + (f" ({', '.join(broken)})" if broken else ""))
+        elif (root / f"{name}.zip").is_file():
+            ok = not verify or file_hash(root / f"{name}.zip", "md5") == release.md5
+            (found if ok else bad).append(f"{name}.zip")
+    what = "verified" if verify else "present (hashes are checked when loaded)"
+    if bad:
+        checks.append(
+            Check(
+                "mirror",
+                "fail",
+                f"{root}: {'failed hash check' if verify else 'missing files'}: {', '.join(bad)}",
+                "replace those files with fresh copies of the official archives",
+            )
+        )
+    elif nested:
+        checks.append(
+            Check(
+                "mirror",
+                "fail",
+                f"{root} holds {', '.join(nested)}: an archive extracted into a folder of its own name",
+                "move the inner folder's files up one level (the mirror wants ml-100k/u.data)",
+            )
+        )
+    elif found:
+        checks.append(Check("mirror", "ok", f"{root}: {', '.join(found)} {what}"))
+    else:
+        checks.append(
+            Check(
+                "mirror",
+                "warn",
+                f"{root} holds no MovieLens release the kit knows",
+                "copy official archives (e.g. ml-100k.zip) there, or run `recsys-lab download`",
+            )
+        )
+    if relative and found:
+        checks.append(
+            Check(
+                "mirror path",
+                "warn",
+                f"{MIRROR_ENV}={mirror} is relative: it only works from {Path.cwd()}",
+                f"set {MIRROR_ENV} to an absolute path",
+            )
+        )
+    return checks
+
+
+def run_checks(*, deep_learning: bool = True, data: bool = True, verify: bool = True) -> list[Check]:
+    """All checks: packages, then (optionally) TensorFlow/Keras/GPU and the data cache and mirror."""
+    checks = check_packages()
+    if deep_learning:
+        checks += check_deep_learning()
+    if data:
+        checks += check_data(verify=verify)
+    return checks
+
+
+def format_checks(checks: list[Check]) -> str:
+    marks = {"ok": "ok  ", "info": "info", "warn": "WARN", "fail": "FAIL"}
+    lines = []
+    for c in checks:
+        lines.append(f"[{marks[c.status]}] {c.name:<18} {c.detail}")
+        if c.fix and c.status != "ok":
+            lines.append(f"{'':25}fix: {c.fix}")
+    return "\n".join(lines)

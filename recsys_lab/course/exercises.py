@@ -1,0 +1,429 @@
+"""Checks for the chapters' code exercises: specific feedback and a hint, never a bare traceback.
+
+Each `check_*` calls the learner's function on small inputs, compares with a reference written here, and, when the
+result is wrong, recognises the typical mistakes (the unmasked loss, a flipped kernel, a leaking split...) to say
+which one it is. It returns the `Feedback` the FAQ quiz uses (`recsys_lab.course.quiz`): `correct`, `message`, and in
+`pointer` the hint. An exercise not done yet (a student version's stub raising NotImplementedError) gets its hint.
+
+numpy/pandas only: no TensorFlow here.
+
+>>> def masked_mse(y_true, y_pred):
+...     mask = y_true > 0
+...     return ((y_true - y_pred) ** 2 * mask).sum() / mask.sum()
+>>> check_masked_mse(masked_mse).correct
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from recsys_lab.course.quiz import Feedback
+
+
+def _run(exercise: str, hint: str, fn: Callable, *args):
+    """`fn(*args)` as a float64 array, or the Feedback that explains why it could not run."""
+    return _call(exercise, hint, lambda *a: np.asarray(fn(*a), dtype=np.float64), *args)
+
+
+def _call(exercise: str, hint: str, fn: Callable, *args):
+    """`fn(*args)`, or the Feedback that explains why it could not run (a stub not done yet, or an error)."""
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        return Feedback(
+            False, f"Exercise {exercise} is not done yet: replace the stub with your code.", hint, False
+        )
+    except Exception as error:  # the learner's code failed: say how, with the hint
+        return Feedback(False, f"Your function raised {type(error).__name__}: {error}", hint, False)
+
+
+def _verdict(exercise: str, hint: str, got, expected, mistakes: dict[str, np.ndarray]) -> Feedback:
+    """Right when `got` ≈ `expected`; else the first of `mistakes` (a name → what that mistake gives) it matches."""
+    if isinstance(got, Feedback):
+        return got
+    if got.shape != np.shape(expected):
+        return Feedback(False, f"Exercise {exercise}: the result has shape {got.shape}, expected "
+                               f"{np.shape(expected)}.", hint)  # fmt: skip
+    if np.allclose(got, expected, rtol=1e-5, atol=1e-8):
+        return Feedback(True, f"Exercise {exercise}: correct.", hint)
+    for mistake, wrong in mistakes.items():
+        if np.shape(wrong) == got.shape and np.allclose(got, wrong, rtol=1e-5, atol=1e-8):
+            return Feedback(False, f"Exercise {exercise}: not yet. It looks like {mistake}.", hint)
+    return Feedback(False, f"Exercise {exercise}: not yet; the values differ from the reference.", hint)
+
+
+def check_masked_mse(fn: Callable) -> Feedback:
+    """Chapter 02: `fn(y_true, y_pred)` is the mean squared error over the observed ratings (y_true > 0) only."""
+    hint = "Square the error only where a rating exists (y_true > 0) and divide by how many ratings exist."
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(1, 6, size=(6, 9)) * (rng.random((6, 9)) < 0.3)  # (users, items), 0 = not rated
+    y_pred = rng.uniform(1, 5, size=(6, 9))
+    mask = y_true > 0
+    errors = (y_true - y_pred) ** 2
+    mistakes = {
+        "the unmasked mean over every entry, the empty ones counted as ratings of 0": errors.mean(),
+        "the masked sum divided by all entries instead of the observed ones": (errors * mask).sum() / mask.size,
+        "a 1/2 in front (that is the article's L, fine for gradients, not the MSE asked for)":
+            (errors * mask).sum() / mask.sum() / 2,
+    }  # fmt: skip
+    return _verdict("02.1", hint, _run("02.1", hint, fn, y_true, y_pred), (errors * mask).sum() / mask.sum(),
+                    mistakes)  # fmt: skip
+
+
+def check_conv1d(fn: Callable) -> Feedback:
+    """Chapter 03: `fn(x, kernel)` is a 'valid' 1-D convolution as Keras computes it: y_t = Σ_j x_{t+j} k_j."""
+    hint = "Slide the kernel without flipping it, y[t] = sum_j x[t + j] * k[j]; 'valid' gives len(x) - len(k) + 1."
+    x, kernel = np.array([1.0, 3.0, -2.0, 0.5, 4.0, 2.0, -1.0]), np.array([0.5, -1.0, 2.0])
+    expected = np.correlate(x, kernel, mode="valid")
+    mistakes = {"a flipped kernel: the textbook convolution, not Keras' cross-correlation":
+                np.convolve(x, kernel, mode="valid")}  # fmt: skip
+    got = _run("03.1", hint, fn, x, kernel)
+    if not isinstance(got, Feedback) and got.shape == (len(x),):
+        return Feedback(False, "Exercise 03.1: the output has one value per input: that is 'same' padding, "
+                               "not 'valid'.", hint)  # fmt: skip
+    return _verdict("03.1", hint, got, expected, mistakes)
+
+
+def check_scores(fn: Callable) -> Feedback:
+    """Chapter 04: `fn(user_vectors, item_vectors)` is the `(num_users, num_items)` matrix of inner products."""
+    hint = "One matrix product: user_vectors (users, d) @ item_vectors.T (d, items); no normalising."
+    rng = np.random.default_rng(4)
+    users, items = rng.normal(size=(3, 5)), rng.normal(size=(7, 5))
+    unit = lambda v: v / np.linalg.norm(v, axis=1, keepdims=True)  # noqa: E731
+    mistakes = {"cosine similarity (the vectors were normalised): the course asks for the dot product":
+                unit(users) @ unit(items).T}  # fmt: skip
+    got = _run("04.1", hint, fn, users, items)
+    if not isinstance(got, Feedback) and got.shape == (7, 3):
+        return Feedback(False, "Exercise 04.1: the result is transposed: rows should be users.", hint)
+    feedback = _verdict("04.1", hint, got, users @ items.T, mistakes)
+    if feedback.correct:  # vectors of two spaces must be refused, not silently truncated or padded
+        mixed = _run("04.1", hint, fn, rng.normal(size=(2, 16)), rng.normal(size=(4, 64)))
+        if not isinstance(mixed, Feedback):
+            return Feedback(False, "Exercise 04.1: 16-d users against 64-d items returned numbers; it must raise "
+                                   "an error (vectors of different spaces have no inner product).", hint)  # fmt: skip
+    return feedback
+
+
+def check_gradient(fn: Callable) -> Feedback:
+    """Chapter 05: `fn(x, y, w)` is ∂L/∂w for L = 1/(2N) Σ (y - x w)², with x `(N, F)`, y `(N,)`, w `(F,)`."""
+    hint = "dL/dw = -(1/N) x^T (y - x w): the chain rule through the square and through x w."
+    rng = np.random.default_rng(5)
+    x, w = rng.normal(size=(8, 3)), rng.normal(size=3)
+    y = x @ rng.normal(size=3) + 0.1 * rng.normal(size=8)
+    residual = y - x @ w  # (N,)
+    expected = -x.T @ residual / len(y)
+    mistakes = {"a missing 1/N (the gradient of the sum, not of the mean)": -x.T @ residual,
+                "a sign error (that is the direction to step in, the negative gradient)": x.T @ residual / len(y),
+                "a missing factor 1/2 cancelled twice: 2/N instead of 1/N": -2 * x.T @ residual / len(y)}  # fmt: skip
+    return _verdict("05.1", hint, _run("05.1", hint, fn, x, y, w), expected, mistakes)
+
+
+def check_split(fn: Callable) -> Feedback:
+    """Chapter 01: `fn(ratings, seed)` returns `(train, test)`: about 20 % of each user's ratings held out."""
+    hint = "Per user: shuffle their ratings with the seed, keep 80 % for train and the rest for test; no pair in both."
+    rng = np.random.default_rng(1)
+    ratings = pd.DataFrame({"user_id": np.repeat(np.arange(1, 21), 10), "item_id": rng.permuted(
+        np.tile(np.arange(1, 31), (20, 1)), axis=1)[:, :10].ravel(), "rating": rng.integers(1, 6, 200)})  # fmt: skip
+    original = ratings.copy()
+    result = _call("01.1", hint, fn, ratings, 0)
+    if isinstance(result, Feedback):
+        return result
+    train, test = result
+    if not ratings.equals(original):
+        return Feedback(False, "Exercise 01.1: your function changed its input; work on a copy.", hint)
+    pairs = lambda t: set(zip(t["user_id"], t["item_id"], strict=True))  # noqa: E731
+    if pairs(train) & pairs(test):
+        return Feedback(
+            False, "Exercise 01.1: some ratings are in both train and test: that leaks the answers.", hint
+        )
+    if pairs(train) | pairs(test) != pairs(ratings):
+        return Feedback(
+            False, "Exercise 01.1: train and test together must hold every rating exactly once.", hint
+        )
+    if set(test["user_id"]) - set(train["user_id"]):
+        return Feedback(False, "Exercise 01.1: some users are only in test; split each user's ratings.", hint)
+    share = test.groupby("user_id").size() / 10
+    if not share.between(0.1, 0.3).all():
+        return Feedback(False, f"Exercise 01.1: each user should have about 20 % in test; shares run from "
+                               f"{share.min():.0%} to {share.max():.0%}.", hint)  # fmt: skip
+    return Feedback(True, "Exercise 01.1: correct.", hint)
+
+
+def check_fold_in(fn: Callable) -> Feedback:
+    """Chapter 06: `fn(q, y, l2)` solves min_p Σ (y_j - q_j·p)² + l2 ‖p‖² for a new user's p `(d,)`."""
+    hint = "Ridge regression: p = (Qᵀ Q + l2 I)⁻¹ Qᵀ y, with Q the (n, d) vectors of the movies rated."
+    rng = np.random.default_rng(6)
+    q, y, l2 = rng.normal(size=(4, 6)), rng.normal(size=4), 0.7
+    expected = np.linalg.solve(q.T @ q + l2 * np.eye(6), q.T @ y)
+    mistakes = {"least squares without the l2 term (with fewer ratings than dimensions it is not unique)":
+                np.linalg.lstsq(q, y, rcond=None)[0]}  # fmt: skip
+    return _verdict("06.1", hint, _run("06.1", hint, fn, q, y, l2), expected, mistakes)
+
+
+def check_ease(fn: Callable) -> Feedback:
+    """Chapter 07: `fn(x, l2)` is EASE's item-item matrix B for a 0/1 matrix x `(users, items)` (Steck 2019)."""
+    hint = "P = (XᵀX + l2 I)⁻¹, then B = -P / diag(P) column by column, and set B's diagonal to 0."
+    rng = np.random.default_rng(7)
+    x, l2 = (rng.random((12, 6)) < 0.4).astype(np.float64), 2.0
+    gram = x.T @ x + l2 * np.eye(6)
+    p = np.linalg.inv(gram)
+    expected = -p / np.diag(p)[None, :]
+    np.fill_diagonal(expected, 0.0)
+    mistakes = {"the unconstrained ridge solution (XᵀX + l2 I)⁻¹ XᵀX: its diagonal is not 0, so each item "
+                "mostly predicts itself": p @ (x.T @ x),
+                "B's diagonal left as -1 (fill it with 0 after dividing)": -p / np.diag(p)[None, :]}  # fmt: skip
+    return _verdict("07.1", hint, _run("07.1", hint, fn, x, l2), expected, mistakes)
+
+
+def check_weighted_mse(fn: Callable) -> Feedback:
+    """Chapter 02: `fn(y_true, y_pred, w)` is the weighted mean Σ c (y_true - y_pred)² / Σ c, c = 1 where rated
+    (y_true > 0) and w where not: w = 0 gives the masked loss, w = 1 the plain MSE over every entry."""
+    hint = ("Weights c = 1 where y_true > 0 and w elsewhere; return sum(c * (y_true - y_pred)**2) / sum(c) "
+            "(section 3: w = 0 must give the masked loss).")  # fmt: skip
+    rng = np.random.default_rng(2)
+    y_true = rng.integers(1, 6, size=(6, 9)) * (rng.random((6, 9)) < 0.3)  # (users, items), 0 = not rated
+    y_pred = rng.uniform(1, 5, size=(6, 9))
+    weights = (0.0, 0.1, 1.0)  # the masked loss, a small pull towards 0, the article's plain loss
+    mask = y_true > 0
+    errors = (y_true - y_pred) ** 2
+    weight = lambda w: np.where(mask, 1.0, w)  # noqa: E731  c: 1 where rated, w where not
+    loss = lambda c, total=None: (c * errors).sum() / (c.sum() if total is None else total)  # noqa: E731
+    expected = np.array([loss(weight(w)) for w in weights])
+    mistakes = {
+        "the weighted sum divided by the number of ratings, not by the sum of the weights":
+            np.array([loss(weight(w), mask.sum()) for w in weights]),
+        "the weighted sum divided by the number of entries, not by the sum of the weights":
+            np.array([loss(weight(w), mask.size) for w in weights]),
+        "w given to the rated entries and 1 to the unrated ones (the other way round)":
+            np.array([loss(np.where(mask, w, 1.0)) for w in weights]),
+    }  # fmt: skip
+
+    got = _call("02.2", hint, lambda t, p: [np.asarray(fn(t, p, w), dtype=np.float64) for w in weights],
+                y_true, y_pred)  # fmt: skip
+    if isinstance(got, Feedback):
+        return got
+    if any(value.size != 1 for value in got):
+        return Feedback(False, f"Exercise 02.2: the loss must be one number; got an array of shape "
+                               f"{next(v.shape for v in got if v.size != 1)}.", hint)  # fmt: skip
+    got = np.array([value.item() for value in got])
+    feedback = _verdict("02.2", hint, got, expected, mistakes)
+    if feedback.correct or not feedback.message.endswith("differ from the reference."):
+        return feedback
+    right = [f"{w:g}" for w, g, e in zip(weights, got, expected, strict=True) if np.isclose(g, e)]
+    return Feedback(False, f"Exercise 02.2: not yet; of w = 0, 0.1 and 1 it is right for "
+                           f"{' and '.join(right) or 'none'} (w = 0 must give the masked loss, w = 1 the plain "
+                           f"MSE).", hint)  # fmt: skip
+
+
+def check_cold_scores(fn: Callable) -> Feedback:
+    """Chapter 03: `fn(global_mean, user_bias, item_bias, user_vectors, item_vectors)` is the `(num_users,
+    num_items)` matrix r̂ = μ + b_u + b̂_i + ⟨p_u, q̂_i⟩ that scores cold items from their content-predicted (q̂, b̂)."""
+    hint = ("Every pair: global_mean + user_bias[:, None] + item_bias[None, :] + user_vectors @ item_vectors.T "
+            "(section 3: a cold movie is scored like any other, by the MF's own users).")  # fmt: skip
+    rng = np.random.default_rng(3)
+    mu, user_bias, item_bias = 3.6, rng.normal(0, 0.4, 4), rng.normal(0, 0.4, 6)  # 4 users, 6 cold items
+    users, items = rng.normal(0, 0.5, (4, 5)), rng.normal(0, 0.5, (6, 5))
+    dots = users @ items.T  # (users, items)
+    mistakes = {
+        "the inner product alone: μ, b_u and b̂_i carry most of a rating": dots,
+        "μ left out (the global mean)": user_bias[:, None] + item_bias[None, :] + dots,
+        "b_u left out (the user's bias)": mu + item_bias[None, :] + dots,
+        "b̂_i left out (the item bias the CNN predicts with q̂_i)": mu + user_bias[:, None] + dots,
+    }
+    got = _run("03.2", hint, fn, mu, user_bias, item_bias, users, items)
+    if not isinstance(got, Feedback) and got.shape == (6, 4):
+        return Feedback(False, "Exercise 03.2: the result is transposed: rows should be users.", hint)
+    return _verdict("03.2", hint, got, mu + user_bias[:, None] + item_bias[None, :] + dots, mistakes)
+
+
+def check_procrustes(fn: Callable) -> Feedback:
+    """Chapter 04: `fn(v_from, v_to)` is the orthogonal `(d, d)` R minimising ‖v_from R − v_to‖_F (Procrustes)."""
+    hint = ("SVD of v_fromᵀ v_to = A Σ Bᵀ, then R = A Bᵀ: `a, _, bt = np.linalg.svd(v_from.T @ v_to)`, "
+            "`R = a @ bt` (section 2: a rotation keeps lengths and angles).")  # fmt: skip
+    rng = np.random.default_rng(4)
+    v_from = rng.normal(size=(30, 4))  # one model's item vectors
+    turn = np.linalg.qr(rng.normal(size=(4, 4)))[0]
+    v_to = v_from @ turn + 0.05 * rng.normal(size=(30, 4))  # the other model's: turned, plus noise
+    a, _, bt = np.linalg.svd(v_from.T @ v_to)
+    expected = a @ bt
+    mistakes = {
+        "the transpose of R (it maps v_to onto v_from: the arguments swapped, or the SVD of v_toᵀ v_from)":
+            expected.T,
+        "a least-squares map (np.linalg.lstsq): it fits, but it is not a rotation, lengths and angles change":
+            np.linalg.lstsq(v_from, v_to, rcond=None)[0],
+        "numpy's svd already returns Bᵀ: `a @ bt.T` transposes it once more": a @ bt.T,
+        "v_fromᵀ v_to itself, without the SVD: it is not orthogonal": v_from.T @ v_to,
+    }  # fmt: skip
+    got = _run("04.2", hint, fn, v_from, v_to)
+    feedback = _verdict("04.2", hint, got, expected, mistakes)
+    if not feedback.correct and feedback.message.endswith("differ from the reference."):
+        if not np.allclose(got.T @ got, np.eye(4), atol=1e-6):
+            return Feedback(False, "Exercise 04.2: not yet; R is not orthogonal (RᵀR ≠ I), so it is no rotation.",
+                            hint)  # fmt: skip
+    return feedback
+
+
+def _backward(params, x, y, *, scale=None, sign=1.0, derivative=True, bias=np.sum):
+    """∂L/∂θ of the 3-hidden-layer tanh network of `check_gradients`; the keywords re-create typical mistakes."""
+    h, a = [], x
+    for k in (1, 2, 3):
+        a = np.tanh(a @ params[f"W{k}"] + params[f"b{k}"])  # (N, H_k)
+        h.append(a)
+    y_hat = (a @ params["W4"] + params["b4"])[:, 0]  # (N,)
+    g = (sign * (y_hat - y) * (1 / len(y) if scale is None else scale))[:, None]  # g4: (N, 1)
+    grads = {}
+    for k in (4, 3, 2, 1):
+        below = h[k - 2] if k > 1 else x
+        grads[f"W{k}"], grads[f"b{k}"] = below.T @ g, bias(g, axis=0)
+        if k > 1:
+            g = (g @ params[f"W{k}"].T) * ((1 - below**2) if derivative else 1.0)  # g_{k-1}
+    return grads
+
+
+def check_gradients(fn: Callable) -> Feedback:
+    """Chapter 05: `fn(params, x, y)` is the dict of ∂L/∂θ for the network of section 1 with a third hidden layer:
+    h_k = tanh(h_{k-1} W_k + b_k) for k = 1, 2, 3 (h_0 = x), ŷ = h_3 W_4 + b_4, L = 1/(2N) Σ (y − ŷ)²."""
+    hint = ("Walk back from g4 = (ŷ − y)/N: ∂L/∂W_k = h_{k-1}ᵀ g_k, ∂L/∂b_k = g_k summed over the examples, "
+            "g_{k-1} = (g_k W_kᵀ) ⊙ (1 − h_{k-1}²) (section 1, one layer more).")  # fmt: skip
+    rng = np.random.default_rng(5)
+    sizes, names = (3, 5, 4, 3, 1), [f"{kind}{k}" for k in (1, 2, 3, 4) for kind in "Wb"]
+    params = {}
+    for k in (1, 2, 3, 4):
+        params[f"W{k}"] = rng.normal(0, 0.6, (sizes[k - 1], sizes[k]))
+        params[f"b{k}"] = rng.normal(0, 0.3, sizes[k])
+    x, y = rng.normal(size=(10, 3)), rng.normal(3.5, 1.0, 10)
+
+    def flat(grads):  # every gradient in one vector, in `names` order
+        return np.concatenate([np.ravel(np.asarray(grads[n], dtype=np.float64)) for n in names])
+
+    expected = flat(_backward(params, x, y))
+    mistakes = {
+        "the tanh derivative (1 − h²) left out when passing g back through a layer":
+            flat(_backward(params, x, y, derivative=False)),
+        "a missing 1/N (the gradient of the sum, not of the mean)": flat(_backward(params, x, y, scale=1.0)),
+        "a sign error (y − ŷ instead of ŷ − y): that is the direction to step in, the negative gradient":
+            flat(_backward(params, x, y, sign=-1.0)),
+        "bias gradients averaged over the examples instead of summed (the 1/N is already in g4)":
+            flat(_backward(params, x, y, bias=np.mean)),
+    }  # fmt: skip
+    got = _call("05.2", hint, fn, {n: v.copy() for n, v in params.items()}, x, y)
+    if isinstance(got, Feedback):
+        return got
+    say = lambda message: Feedback(False, f"Exercise 05.2: {message}", hint)  # noqa: E731
+    if not hasattr(got, "keys"):
+        return say(f"return a dict of gradients with the keys of params; got {type(got).__name__}.")
+    if missing := [n for n in names if n not in got]:
+        return say(f"no gradient for {', '.join(missing)}: return one for every key of params.")
+    for n in names:
+        if np.shape(got[n]) != params[n].shape:
+            return say(f"dL/d{n} has shape {np.shape(got[n])}; it must have {n}'s shape {params[n].shape}.")
+    try:
+        got = flat(got)
+    except (TypeError, ValueError):
+        return say("every gradient must be an array of numbers.")
+    feedback = _verdict("05.2", hint, got, expected, mistakes)
+    if feedback.correct or not feedback.message.endswith("differ from the reference."):
+        return feedback
+    ends = np.cumsum([params[n].size for n in names])
+    wrong = [n for n, g, e in zip(names, np.split(got, ends[:-1]), np.split(expected, ends[:-1]), strict=True)
+             if not np.allclose(g, e, rtol=1e-5, atol=1e-8)]  # fmt: skip
+    top = max(int(n[1]) for n in wrong)
+    where = (f"the layers above layer {top} are right: look at g{top} first" if top < 4 else
+             "the output layer's are wrong already: check the forward pass and g4 = (ŷ − y)/N")  # fmt: skip
+    return say(f"not yet; wrong: {', '.join('dL/d' + n for n in wrong)}; {where}.")
+
+
+def check_blend(fn: Callable) -> Feedback:
+    """Chapter 07: `fn(predictions, y)` is the least-squares blend of m models' predictions `(n, m)` of ratings
+    `y (n,)`: weights `(m + 1,)`, the intercept first, minimising ‖y − w_0 − predictions w_1..m‖²."""
+    hint = ("Least squares on the predictions with a column of ones first: "
+            "np.linalg.lstsq(np.c_[np.ones(n), predictions], y, rcond=None)[0] (see 'Blending: accuracy bought with complexity').")  # fmt: skip
+    rng = np.random.default_rng(6)
+    y = rng.integers(1, 6, 40).astype(np.float64)  # (n,) held-out ratings
+    noise = rng.normal(0, [0.5, 0.4, 1.0], (40, 3))
+    predictions = np.c_[0.6 * y + 1.4, 0.3 * y + 2.5, y] + noise  # (n, m = 3 models)
+    design = np.c_[np.ones(40), predictions]  # (n, 1 + m)
+    expected = np.linalg.lstsq(design, y, rcond=None)[0]
+    kkt = np.block([[design.T @ design, np.r_[0.0, np.ones(3)][:, None]], [np.r_[0.0, np.ones(3)], 0.0]])
+    summing_to_one = np.linalg.solve(kkt, np.r_[design.T @ y, 1.0])[:4]
+    mistakes = {
+        "the weights forced to sum to 1 (a weighted average of the models): least squares leaves them free, and "
+        "the models' scales differ": summing_to_one,
+        "the plain average of the models (intercept 0, each weight 1/m): that is no fit": np.r_[0.0, np.ones(3) / 3],
+        "the intercept put last: it goes first": np.r_[expected[1:], expected[0]],
+    }  # fmt: skip
+    got = _run("07.2", hint, fn, predictions, y)
+    if not isinstance(got, Feedback) and got.shape == (3,):
+        without = np.linalg.lstsq(predictions, y, rcond=None)[0]
+        plain = np.allclose(got, without, rtol=1e-5)
+        what = "least squares without an intercept" if plain else "no intercept"
+        return Feedback(False, f"Exercise 07.2: one weight per model and nothing else: it looks like {what}. "
+                               f"Add a column of ones first (m + 1 weights).", hint)  # fmt: skip
+    if not isinstance(got, Feedback) and got.shape in ((2, 3), (3, 2), (4, 3)):
+        return Feedback(False, f"Exercise 07.2: the result has shape {got.shape}: it looks like predictions and y "
+                               f"swapped (y regressed on the predictions, not the other way).", hint)  # fmt: skip
+    return _verdict("07.2", hint, got, expected, mistakes)
+
+
+def check_swap_choices(fn: Callable) -> Feedback:
+    """Chapter 07: `fn(ratings, fraction, seed)` damages *choices*: a new table in which exactly round(fraction × n)
+    rows get another item, one the user had not rated, drawn from the table's items; users, ratings, every other
+    column, the index and the order stay; the same seed gives the same damage."""
+    hint = ("Copy the table; with rng = np.random.default_rng(seed) pick round(fraction * len(ratings)) rows; give "
+            "each an item from ratings['item_id'] that its user has not rated; change nothing else "
+            "(see 'Data quality': noise changes the rating, this changes the choice).")  # fmt: skip
+    rng = np.random.default_rng(7)
+    counts = rng.integers(4, 13, 20)  # 20 users with 4 to 12 ratings each, of 30 items
+    n = counts.sum()
+    ratings = pd.DataFrame({
+        "user_id": np.repeat(np.arange(1, 21), counts),
+        "item_id": np.concatenate([rng.choice(np.arange(101, 131), c, replace=False) for c in counts]),
+        "rating": rng.integers(1, 6, n).astype(np.float64),
+        "timestamp": np.arange(n, dtype=np.int64) + 880_000_000,
+    }, index=pd.RangeIndex(1000, 1000 + n))  # fmt: skip
+    original, fraction, seed = ratings.copy(), 0.25, 3
+    result = _call("07.3", hint, fn, ratings, fraction, seed)
+    if isinstance(result, Feedback):
+        return result
+    say = lambda message: Feedback(False, f"Exercise 07.3: {message}", hint)  # noqa: E731
+    if not ratings.equals(original):
+        return say("your function changed its input; work on a copy.")
+    if not isinstance(result, pd.DataFrame):
+        return say(f"return a DataFrame, the damaged copy; got {type(result).__name__}.")
+    if len(result) < len(ratings):
+        return say(f"{len(ratings) - len(result)} rows are gone: that is deleting ratings (missing data); "
+                   f"keep every row and change its item.")  # fmt: skip
+    if list(result.columns) != list(ratings.columns) or not result.dtypes.equals(ratings.dtypes):
+        return say(f"keep the columns and their dtypes: expected {dict(ratings.dtypes.astype(str))}, got "
+                   f"{dict(result.dtypes.astype(str))}.")  # fmt: skip
+    if not result.index.equals(ratings.index):
+        return say("keep the rows in their order, with their index: row k must still be the same rating.")
+    if not result["rating"].equals(ratings["rating"]):
+        return say("some ratings changed: that is rating noise, which models that read only who rated what "
+                   "ignore. Keep the rating; change the item.")  # fmt: skip
+    if not result.drop(columns="item_id").equals(ratings.drop(columns="item_id")):
+        return say("only the item_id column may change.")
+    changed = (result["item_id"] != ratings["item_id"]).to_numpy()
+    wanted = round(fraction * len(ratings))
+    if changed.sum() != wanted:
+        return say(f"{changed.sum()} rows got a new item; with fraction {fraction} of {len(ratings)} ratings, "
+                   f"exactly {wanted} should (a fraction of the ratings, not of the users).")  # fmt: skip
+    if not set(result["item_id"]) <= set(ratings["item_id"]):
+        return say("some new item ids are not in the table: draw the new items from ratings['item_id'].")
+    if result.duplicated(["user_id", "item_id"]).any():
+        return say("some users now rated the same movie twice: draw an item the user has not rated.")
+    again = _call("07.3", hint, fn, ratings, fraction, seed)
+    if isinstance(again, Feedback):
+        return again
+    if not again.equals(result):
+        return say("the same seed gave a different damage: draw with np.random.default_rng(seed) only.")
+    other = _call("07.3", hint, fn, ratings, fraction, seed + 1)
+    if isinstance(other, Feedback):
+        return other
+    if other.equals(result):
+        return say("another seed gave the same damage: the seed is ignored.")
+    return Feedback(True, "Exercise 07.3: correct.", hint)

@@ -1,0 +1,229 @@
+"""The Keras base every model shares: TrainConfig, saving and loading a whole recommender in one `.keras` file,
+the training loop's validation curve and callbacks, sparse row batches, and every model under mixed precision."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+keras = pytest.importorskip("keras")
+from recsys_lab.methods.baselines import GlobalMean  # noqa: E402
+from recsys_lab.models import base  # noqa: E402
+from recsys_lab.models.base import EpochTimer, TrainConfig, ValidationRMSE, sparse_row_batches  # noqa: E402
+from recsys_lab.models.mf import BiasedMF  # noqa: E402
+from recsys_lab.models.sparse import LazyAdam  # noqa: E402
+
+# --- TrainConfig ------------------------------------------------------------------------------------------------
+
+
+def test_train_config_defaults_and_its_optimizers():
+    config = TrainConfig()
+    assert (config.epochs, config.batch_size, config.learning_rate, config.optimizer, config.seed) == (
+        20,
+        256,
+        1e-3,
+        "adam",
+        42,
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.epochs = 3
+    adam = TrainConfig(learning_rate=0.25).make_optimizer()
+    assert type(adam) is keras.optimizers.Adam and float(adam.learning_rate) == 0.25
+    sgd, momentum = (
+        TrainConfig(optimizer=o, learning_rate=0.5).make_optimizer() for o in ("sgd", "momentum")
+    )
+    assert type(sgd) is keras.optimizers.SGD and sgd.momentum == 0.0 and float(sgd.learning_rate) == 0.5
+    assert type(momentum) is keras.optimizers.SGD and momentum.momentum == 0.9
+    assert isinstance(TrainConfig(optimizer="lazy_adam").make_optimizer(), LazyAdam)
+    assert base.OPTIMIZERS == ("adam", "sgd", "momentum", "lazy_adam")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"epochs": 0},
+        {"batch_size": 0},
+        {"steps_per_execution": 0},
+        {"learning_rate": 0.0},
+        {"learning_rate": -1e-3},
+        {"learning_rate": float("nan")},
+    ],
+)
+def test_train_config_refuses_numbers_that_cannot_train(bad):
+    with pytest.raises(ValueError, match="must be >= 1 and learning_rate > 0"):
+        TrainConfig(**bad)
+
+
+def test_train_config_names_the_optimizers_it_knows():
+    with pytest.raises(
+        ValueError, match="optimizer must be one of adam, sgd, momentum, lazy_adam; got 'rmsprop'"
+    ):
+        TrainConfig(optimizer="rmsprop")
+
+
+# --- one small fitted model: the training loop, save and load ---------------------------------------------------
+
+_USERS, _ITEMS = np.repeat(np.arange(1, 21), 6), np.tile(np.arange(6), 20)
+_KEEP = (_USERS + _ITEMS) % 2 == 0  # 60 ratings: odd users rate items 102, 104, 106, even ones 101, 103, 105
+RATINGS = pd.DataFrame(
+    {
+        "user_id": _USERS[_KEEP],
+        "item_id": 101 + _ITEMS[_KEEP],
+        "rating": np.array([5.0, 4, 3, 3, 2, 1])[_ITEMS[_KEEP]],
+    }
+)
+VALIDATION = pd.DataFrame(
+    {"user_id": [1, 2, 3, 99], "item_id": [102, 101, 104, 101], "rating": [4.0, 5.0, 3.0, 2.0]}
+)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    timer = EpochTimer()
+    model = BiasedMF(embedding_dim=2).fit(
+        RATINGS,
+        rating_scale=(1, 5),
+        config=TrainConfig(epochs=3, batch_size=16, learning_rate=0.05, seed=0),
+        validation=VALIDATION,
+        callbacks=[timer],
+    )
+    return model, timer
+
+
+def test_the_loop_keeps_the_history_scores_validation_after_every_epoch_and_runs_the_callbacks(fitted):
+    model, timer = fitted
+    assert set(model.history) == {"loss", "val_rmse"}
+    assert len(model.history["loss"]) == len(model.history["val_rmse"]) == 3
+    assert model.history["loss"][-1] < model.history["loss"][0]
+    # the last epoch's val_rmse is the fitted model's RMSE on the validation table, worked out here
+    error = model.predict(VALIDATION["user_id"], VALIDATION["item_id"]) - VALIDATION["rating"].to_numpy()
+    assert model.history["val_rmse"][-1] == pytest.approx(np.sqrt(np.mean(error**2)), rel=1e-5)
+    assert len(timer.seconds) == len(timer.cpu_seconds) == 3 and min(timer.seconds) > 0
+
+
+def test_save_and_load_keep_the_encoders_seen_items_mean_and_scale(fitted, tmp_path):
+    model, _ = fitted
+    same = BiasedMF.load(model.save(tmp_path / "mf.keras"))
+    np.testing.assert_array_equal(same.user_encoder.ids, np.arange(1, 21))
+    np.testing.assert_array_equal(same.item_encoder.ids, model.item_encoder.ids)
+    assert (same.seen != model.seen).nnz == 0 and same.seen.shape == (20, 6) and same.seen.nnz == 60
+    assert same.global_mean == model.global_mean == pytest.approx(RATINGS["rating"].mean())
+    assert same.rating_scale == (1.0, 5.0) and all(type(v) is float for v in same.rating_scale)
+    np.testing.assert_array_equal(
+        same.predict(VALIDATION["user_id"], VALIDATION["item_id"]),
+        model.predict(VALIDATION["user_id"], VALIDATION["item_id"]),
+    )
+    assert same.recommend(1, k=3)["item_id"].tolist() == model.recommend(1, k=3)["item_id"].tolist()
+
+
+def test_save_and_load_refuse_what_is_not_a_fitted_recommender(fitted, tmp_path):
+    model, _ = fitted
+    with pytest.raises(ValueError, match=r"ending in \.keras.*'mf\.h5'"):
+        model.save(tmp_path / "mf.h5")
+    with pytest.raises(RuntimeError, match="not fitted"):
+        BiasedMF().save(tmp_path / "unfitted.keras")
+    plain = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    plain.save(tmp_path / "plain.keras")
+    with pytest.raises(ValueError, match="does not hold a recsys_lab recommender"):
+        BiasedMF.load(tmp_path / "plain.keras")
+
+
+# --- callbacks and batches, by hand -------------------------------------------------------------------------------
+
+
+def test_validation_rmse_is_the_rmse_of_the_predictions():
+    class Counting(GlobalMean):
+        cleared = 0
+
+        def clear_cache(self):
+            self.cleared += 1
+
+    model = Counting().fit(
+        pd.DataFrame({"user_id": [1, 2, 3], "item_id": [1, 1, 2], "rating": [1.0, 5.0, 3.0]})
+    )
+    validation = pd.DataFrame({"user_id": [1, 2, 9], "item_id": [2, 2, 2], "rating": [4.0, 2.0, 3.0]})
+    logs = {}
+    ValidationRMSE(model, validation).on_epoch_end(0, logs)
+    assert logs == {"val_rmse": pytest.approx(np.sqrt((1 + 1 + 0) / 3))}  # μ = 3 against 4, 2, 3
+    ValidationRMSE(model, validation, name="train_rmse").on_epoch_end(1, logs)
+    assert set(logs) == {"val_rmse", "train_rmse"} and logs["train_rmse"] == logs["val_rmse"]
+    ValidationRMSE(model, validation).on_epoch_end(2, None)  # Keras may pass no logs: nothing to write
+    assert model.cleared == 3  # predictions are recomputed from the weights of the epoch just ended
+
+
+def test_epoch_timer_median_leaves_out_the_first_epoch():
+    timer = EpochTimer()
+    timer.seconds, timer.cpu_seconds = [10.0, 1.0, 3.0, 2.0], [20.0, 2.0, 2.0, 8.0]
+    assert timer.median() == (2.0, 2.0)
+    timer.seconds, timer.cpu_seconds = [4.0], [6.0]
+    assert timer.median() == (4.0, 6.0)
+
+
+def test_sparse_row_batches_are_the_rows_densified_shuffled_by_seed():
+    rng = np.random.default_rng(0)
+    dense = (rng.random((30, 7)) < 0.3) * rng.integers(1, 6, (30, 7)).astype(np.float32)
+    dense[:, 0] = np.arange(30)  # column 0 names the row
+    matrix = sp.csr_matrix(dense)
+
+    def epochs(seed, count):
+        batches = sparse_row_batches(matrix, batch_size=8, seed=seed)
+        return [[(x.numpy(), y.numpy()) for x, y in batches] for _ in range(count)]
+
+    first, second = epochs(seed=3, count=2)
+    for epoch in (first, second):
+        assert [x.shape for x, _ in epoch] == [(8, 7), (8, 7), (8, 7), (6, 7)]
+        assert all(np.array_equal(x, y) for x, y in epoch)  # the target is the input (an autoencoder's)
+        rows = np.concatenate([x for x, _ in epoch])
+        np.testing.assert_array_equal(rows, dense[rows[:, 0].astype(int)])  # whole rows, densified exactly
+        assert sorted(rows[:, 0]) == list(range(30))  # every row once per epoch
+    order = [np.concatenate([x for x, _ in epoch])[:, 0] for epoch in (first, second)]
+    assert not np.array_equal(order[0], order[1])  # reshuffled every epoch
+    again = np.concatenate([x for x, _ in epochs(seed=3, count=1)[0]])[:, 0]
+    np.testing.assert_array_equal(again, order[0])  # the same seed gives the same order
+    assert not np.array_equal(order[0], np.arange(30))
+
+
+# --- every model under mixed precision ------------------------------------------------------------------------------
+# Every model trains under mixed_float16 (a CPU runs the policy too, slowly): custom arithmetic that mixes
+# float16 activations with float32 terms casts to float32 first.
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "model",
+    [
+        "autorec",
+        "mf",
+        "two_tower",
+        "regression",
+    ],
+)
+def test_models_train_under_mixed_precision(model, float32_policy):
+    import keras
+    import numpy as np
+
+    from recsys_lab import splits
+    from recsys_lab.data.synthetic import make_synthetic
+    from recsys_lab.models.autorec import AutoRec
+    from recsys_lab.models.base import TrainConfig
+    from recsys_lab.models.mf import BiasedMF
+    from recsys_lab.models.regression import MLPRegression
+    from recsys_lab.models.two_tower import TwoTower
+
+    world = make_synthetic(seed=0)
+    train = splits.rating_split(world, seed=0).train
+    config = TrainConfig(epochs=1, batch_size=512, seed=0)
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    if model == "autorec":
+        fitted = AutoRec(hidden_units=16).fit(train, rating_scale=world.rating_scale, config=config)
+    elif model == "mf":
+        fitted = BiasedMF(8).fit(train, rating_scale=world.rating_scale, config=config)
+    elif model == "regression":
+        fitted = MLPRegression(8, (16,)).fit(train, users=world.users, items=world.items, config=config)
+    else:
+        fitted = TwoTower(8, 8).fit(train, users=world.users, items=world.items, config=config)
+    assert np.isfinite(fitted.history["loss"]).all()
