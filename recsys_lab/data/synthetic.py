@@ -403,6 +403,234 @@ def _titles(
     return [f"{forms[f].format(a, b)} ({y})" for f, a, b, y in parts]
 
 
+@dataclass(frozen=True, eq=False)
+class _Items:
+    """The planted items, row k for item id k + 1 (see `_draw_items`)."""
+
+    genre_order: np.ndarray  # int64 (num_items, num_genres): genre indices, the item's own genres first
+    genre_count: np.ndarray  # int64 (num_items,): how many genres each item has, 1-3
+    genres: np.ndarray  # uint8 (num_items, num_genres): multi-hot
+    centroids: np.ndarray  # c_g, (num_genres, d)
+    factors: np.ndarray  # q_i, (num_items, d)
+    item_of_rank: np.ndarray  # int64 (num_items,): item_of_rank[0] is the most popular item
+    popularity: np.ndarray  # w_i, (num_items,), summing to 1
+    bias: np.ndarray  # b_i, (num_items,)
+
+
+@dataclass(frozen=True, eq=False)
+class _Users:
+    """The planted users, row k for user id k + 1 (see `_draw_users`)."""
+
+    age: np.ndarray  # int64 (num_users,), 7..73
+    gender: np.ndarray  # int64 (num_users,): 0 = F, 1 = M
+    occupation: np.ndarray  # int64 (num_users,): index into OCCUPATION_COUNTS
+    demographic: np.ndarray  # the demographic part of p_u, (num_users, d)
+    factors: np.ndarray  # p_u, (num_users, d)
+    bias: np.ndarray  # b_u, (num_users,)
+    zips: np.ndarray  # str (num_users,): five digits
+
+
+@dataclass(frozen=True, eq=False)
+class _Interactions:
+    """The rated pairs as 0-based indices, sorted by user, then time, then item (see `_draw_interactions`)."""
+
+    user_index: np.ndarray  # int64 (num_ratings,)
+    item_index: np.ndarray  # int64 (num_ratings,)
+    offset: np.ndarray  # int64 (num_ratings,): seconds after TIME_RANGE[0]
+
+
+def _draw_items(num_items: int, names: list[str], d: int, scale: float, rng: np.random.Generator) -> _Items:
+    """Draw the items: genres, factors, popularity and bias.
+
+    Genres: each item's genres are ordered by log(ml-100k count of g) + Gumbel noise (a draw without
+    replacement ∝ the genre's frequency); it keeps the first 1, 2 or 3 (p = 0.5, 0.35, 0.15; at most
+    `len(names)`). Factors: c_g ~ N(0, I_d), q_i = s * (GENRE_WEIGHT * mean of c_g over i's genres
+    + OWN_WEIGHT * N(0, I_d)). Popularity: popularity ranks are a random permutation and
+    w_i = `_zipf_popularity`[rank_i]. Bias: b_i = 0.25 * (log w_i - Σ_j w_j log w_j) / std(log w) + N(0, 0.35²).
+
+    Returns:
+        `_Items` with arrays of `num_items` rows (`centroids`: `len(names)` rows), `d` columns for factors.
+    """
+    num_genres = len(names)
+    prevalence = np.array([GENRE_COUNTS[g] for g in names], dtype=float)
+    genre_order = np.argsort(-(np.log(prevalence) + rng.gumbel(size=(num_items, num_genres))), axis=1)
+    genre_count = np.minimum(rng.choice([1, 2, 3], size=num_items, p=[0.5, 0.35, 0.15]), num_genres)
+    genres = np.zeros((num_items, num_genres), dtype=np.uint8)
+    np.put_along_axis(genres, genre_order, np.arange(num_genres) < genre_count[:, None], axis=1)
+    centroids = rng.normal(size=(num_genres, d))
+    factors = scale * (
+        GENRE_WEIGHT * genres @ centroids / genre_count[:, None]
+        + OWN_WEIGHT * rng.normal(size=(num_items, d))
+    )
+    item_of_rank = rng.permutation(num_items)  # item_of_rank[0] is the most popular item
+    popularity = np.empty(num_items)
+    popularity[item_of_rank] = _zipf_popularity(num_items)
+    log_pop = np.log(popularity)
+    quality = (log_pop - popularity @ log_pop) / (log_pop.std() or 1.0)  # 0 for the average *rating*
+    bias = 0.25 * quality + rng.normal(0, 0.35, num_items)
+    return _Items(genre_order, genre_count, genres, centroids, factors, item_of_rank, popularity, bias)
+
+
+def _draw_users(num_users: int, d: int, scale: float, rng: np.random.Generator) -> _Users:
+    """Draw the users: ml-100k-like demographics, taste factors (demographic offsets + own part), bias, zips.
+
+    age = clip(rint(7 + Gamma(5, 5.4)), 7, 73); gender M with p 0.71; occupation by ml-100k's counts, then
+    student with p 0.6 at age <= 22 and retired with p 0.5 at age >= 62. demographic = s * (A[age band]
+    + G[gender] + O[occupation]) minus its mean over users, with rows A ~ N(0, 0.45² I), G ~ N(0, 0.35² I),
+    O ~ N(0, 0.3² I); p_u = demographic + s * 0.75 * N(0, I_d); b_u ~ N(0, USER_BIAS_STD²);
+    zip uniform in 00000..99999.
+
+    Returns:
+        `_Users` with arrays of `num_users` rows, `d` columns for `demographic` and `factors`.
+    """
+    age = np.clip(np.rint(7 + rng.gamma(5.0, 5.4, num_users)), 7, 73).astype(np.int64)
+    band = np.searchsorted(AGE_BAND_EDGES, age, side="right")
+    gender = (rng.random(num_users) < 0.71).astype(np.int64)  # 0 = F, 1 = M
+    occupations = list(OCCUPATION_COUNTS)
+    shares = np.array(list(OCCUPATION_COUNTS.values()), dtype=float)
+    occupation = rng.choice(len(occupations), size=num_users, p=shares / shares.sum())
+    occupation[(age <= 22) & (rng.random(num_users) < 0.6)] = occupations.index("student")
+    occupation[(age >= 62) & (rng.random(num_users) < 0.5)] = occupations.index("retired")
+    age_offset = 0.45 * rng.normal(size=(len(AGE_BAND_EDGES) + 1, d))  # one row per age band
+    gender_offset = 0.35 * rng.normal(size=(2, d))
+    occupation_offset = 0.3 * rng.normal(size=(len(occupations), d))
+    demographic = scale * (age_offset[band] + gender_offset[gender] + occupation_offset[occupation])
+    demographic -= demographic.mean(axis=0)  # the average user's taste is neutral
+    factors = demographic + scale * 0.75 * rng.normal(size=(num_users, d))
+    bias = rng.normal(0, USER_BIAS_STD, num_users)
+    zips = np.char.zfill(rng.integers(0, 100_000, num_users).astype(str), 5)
+    return _Users(age, gender, occupation, demographic, factors, bias, zips)
+
+
+def _draw_interactions(
+    num_ratings: int, items: _Items, users: _Users, rng: np.random.Generator
+) -> _Interactions:
+    """Draw which (user, item) pairs are rated, and when.
+
+    User u rates n_u items: n_u = `_allocate`(num_ratings, lognormal(0, ACTIVITY_SIGMA) weights) between
+    min(MIN_USER_RATINGS, num_ratings // num_users, half the catalogue) and half the catalogue; the items
+    come from `_sample_pairs` (∝ w_i * exp(beta * p_u·q_i), approximately), then `_cover_items` gives every
+    item a rating where it can. Times: `_draw_offsets`.
+
+    Returns:
+        `_Interactions` of `num_ratings` rows, sorted by user, then time, then item.
+    """
+    num_users, num_items = len(users.bias), len(items.bias)
+    cap = (num_items + 1) // 2
+    counts = _allocate(
+        num_ratings,
+        rng.lognormal(0, ACTIVITY_SIGMA, num_users),
+        min(MIN_USER_RATINGS, num_ratings // num_users, cap),
+        cap,
+    )
+    user_index, item_index = _sample_pairs(
+        counts, items.item_of_rank, items.popularity, users.factors, items.factors, SELECTION_STRENGTH, rng
+    )
+    item_index = _cover_items(item_index, num_items, rng)
+    offset = _draw_offsets(user_index, num_users, rng)
+    user_index, offset, item_index = _sorted_by(
+        (user_index, _bits(num_users)), (offset, TIME_BITS), (item_index, _bits(num_items))
+    )  # by user, then time
+    return _Interactions(user_index, item_index, offset)
+
+
+def _draw_offsets(user_index: np.ndarray, num_users: int, rng: np.random.Generator) -> np.ndarray:
+    """Draw each rating's time, in seconds after TIME_RANGE[0]: int64, shape `user_index.shape`.
+
+    User u rates within a window of length clip(exp(N(log 3 days, 2²)), 1 hour, the whole span), placed
+    uniformly within TIME_RANGE; each rating's time is uniform within its user's window.
+    """
+    span = TIME_RANGE[1] - TIME_RANGE[0]
+    window = np.clip(np.exp(rng.normal(np.log(86_400 * 3), 2.0, num_users)), 3_600, span)  # seconds
+    start = rng.random(num_users) * (span - window)
+    return (start[user_index] + rng.random(len(user_index)) * window[user_index]).astype(np.int64)
+
+
+def _planted_truth(items: _Items, users: _Users, scale: float, noise: float) -> SyntheticTruth:
+    """The `SyntheticTruth` of these items and users (no draws; makes their arrays read-only)."""
+    return SyntheticTruth(
+        global_mean=GLOBAL_MEAN,
+        user_bias=users.bias,
+        item_bias=items.bias,
+        user_factors=users.factors,
+        item_factors=items.factors,
+        demographic_factors=users.demographic,
+        item_genres=items.genres,
+        genre_centroids=scale * GENRE_WEIGHT * items.centroids,
+        item_popularity=items.popularity,
+        noise=float(noise),
+        selection_strength=SELECTION_STRENGTH,
+    )
+
+
+def _draw_ratings(
+    truth: SyntheticTruth, pairs: _Interactions, noise: float, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Draw the ratings: r_ui = clip(round(mu + b_u + b_i + p_u·q_i + N(0, noise²)), 1, 5).
+
+    Returns:
+        The ratings table, one row per pair in `pairs`' order: int64 `user_id`, `item_id` and `timestamp`
+        (TIME_RANGE[0] + offset), float32 `rating`.
+    """
+    user_index, item_index = pairs.user_index, pairs.item_index
+    raw = np.empty(len(user_index))  # mu + b_u + b_i + p_u·q_i, before noise and clipping
+    for lo in range(0, len(user_index), 1 << 21):
+        part = slice(lo, lo + (1 << 21))
+        raw[part] = truth._score(user_index[part], item_index[part])
+    rating = np.clip(np.rint(raw + rng.normal(0, noise, len(raw))), 1, 5).astype(np.float32)
+    return pd.DataFrame(
+        {
+            "user_id": user_index + 1,
+            "item_id": item_index + 1,
+            "rating": rating,
+            "timestamp": TIME_RANGE[0] + pairs.offset,
+        }
+    )
+
+
+def _items_table(items: _Items, names: list[str], rng: np.random.Generator) -> pd.DataFrame:
+    """Draw the items table: years and titles (`_titles`), with each item's genres by name.
+
+    year = max(1998 - floor(Gamma(0.6, 16)), 1930), mostly the 1990s.
+
+    Returns:
+        One row per item: int64 `item_id` 1..num_items, str `title`, Int64 `year`, `genres` (list of names,
+        the primary genre first).
+    """
+    num_items = len(items.genre_count)
+    year = np.maximum(1998 - np.floor(rng.gamma(0.6, 16.0, num_items)), 1930).astype(np.int64)
+    genre_lists = [
+        [names[g] for g in row[:k]]
+        for row, k in zip(items.genre_order.tolist(), items.genre_count, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "item_id": np.arange(1, num_items + 1, dtype=np.int64),
+            "title": _titles(names, items.genre_order, items.genre_count, year, rng),
+            "year": pd.array(year, dtype="Int64"),
+            "genres": genre_lists,
+        }
+    )
+
+
+def _users_table(users: _Users) -> pd.DataFrame:
+    """The users table, as in ml-100k (no draws).
+
+    Returns:
+        One row per user: int64 `user_id` 1..num_users and `age`, categorical `gender` (F, M) and
+        `occupation` (OCCUPATION_COUNTS' order), str `zip`.
+    """
+    return pd.DataFrame(
+        {
+            "user_id": np.arange(1, len(users.age) + 1, dtype=np.int64),
+            "age": users.age,
+            "gender": pd.Categorical.from_codes(users.gender, categories=["F", "M"]),
+            "occupation": pd.Categorical.from_codes(users.occupation, categories=list(OCCUPATION_COUNTS)),
+            "zip": users.zips,
+        }
+    )
+
+
 def make_synthetic(
     num_users: int = 943,
     num_items: int = 1682,
@@ -479,126 +707,29 @@ def make_synthetic(
     """
     _check_arguments(num_users, num_items, num_ratings, embedding_dim, num_genres, noise, poster_size)
     rng, poster_rng = np.random.default_rng(seed).spawn(2)
-    d, scale = embedding_dim, (DOT_STD**2 / embedding_dim) ** 0.25
-
-    # Items: 1-3 genres each (drawn by ml-100k's genre frequencies), factors near the genres' centroids.
+    scale = (DOT_STD**2 / embedding_dim) ** 0.25  # s
     names = list(GENRE_COUNTS)[:num_genres]
-    prevalence = np.array([GENRE_COUNTS[g] for g in names], dtype=float)
-    genre_order = np.argsort(-(np.log(prevalence) + rng.gumbel(size=(num_items, num_genres))), axis=1)
-    num_item_genres = np.minimum(rng.choice([1, 2, 3], size=num_items, p=[0.5, 0.35, 0.15]), num_genres)
-    item_genres = np.zeros((num_items, num_genres), dtype=np.uint8)
-    np.put_along_axis(item_genres, genre_order, np.arange(num_genres) < num_item_genres[:, None], axis=1)
-    centroids = rng.normal(size=(num_genres, d))
-    item_factors = scale * (
-        GENRE_WEIGHT * item_genres @ centroids / num_item_genres[:, None]
-        + OWN_WEIGHT * rng.normal(size=(num_items, d))
-    )
-    item_of_rank = rng.permutation(num_items)  # item_of_rank[0] is the most popular item
-    popularity = np.empty(num_items)
-    popularity[item_of_rank] = _zipf_popularity(num_items)
-    log_pop = np.log(popularity)
-    quality = (log_pop - popularity @ log_pop) / (log_pop.std() or 1.0)  # 0 for the average *rating*
-    item_bias = 0.25 * quality + rng.normal(0, 0.35, num_items)
-
-    # Users: ml-100k-like demographics; taste = demographic offsets + individual part.
-    age = np.clip(np.rint(7 + rng.gamma(5.0, 5.4, num_users)), 7, 73).astype(np.int64)
-    band = np.searchsorted(AGE_BAND_EDGES, age, side="right")
-    gender = (rng.random(num_users) < 0.71).astype(np.int64)  # 0 = F, 1 = M
-    occupations = list(OCCUPATION_COUNTS)
-    shares = np.array(list(OCCUPATION_COUNTS.values()), dtype=float)
-    occupation = rng.choice(len(occupations), size=num_users, p=shares / shares.sum())
-    occupation[(age <= 22) & (rng.random(num_users) < 0.6)] = occupations.index("student")
-    occupation[(age >= 62) & (rng.random(num_users) < 0.5)] = occupations.index("retired")
-    age_offset = 0.45 * rng.normal(size=(len(AGE_BAND_EDGES) + 1, d))  # one row per age band
-    gender_offset = 0.35 * rng.normal(size=(2, d))
-    occupation_offset = 0.3 * rng.normal(size=(len(occupations), d))
-    demographic = scale * (age_offset[band] + gender_offset[gender] + occupation_offset[occupation])
-    demographic -= demographic.mean(axis=0)  # the average user's taste is neutral
-    user_factors = demographic + scale * 0.75 * rng.normal(size=(num_users, d))
-    user_bias = rng.normal(0, USER_BIAS_STD, num_users)
-    zips = np.char.zfill(rng.integers(0, 100_000, num_users).astype(str), 5)
-
-    # Which pairs are rated, when, and how.
-    cap = (num_items + 1) // 2
-    counts = _allocate(
-        num_ratings,
-        rng.lognormal(0, ACTIVITY_SIGMA, num_users),
-        min(MIN_USER_RATINGS, num_ratings // num_users, cap),
-        cap,
-    )
-    user_index, item_index = _sample_pairs(
-        counts, item_of_rank, popularity, user_factors, item_factors, SELECTION_STRENGTH, rng
-    )
-    item_index = _cover_items(item_index, num_items, rng)
-    span = TIME_RANGE[1] - TIME_RANGE[0]
-    window = np.clip(np.exp(rng.normal(np.log(86_400 * 3), 2.0, num_users)), 3_600, span)  # seconds
-    start = rng.random(num_users) * (span - window)
-    offset = (start[user_index] + rng.random(len(user_index)) * window[user_index]).astype(np.int64)
-    user_index, offset, item_index = _sorted_by(
-        (user_index, _bits(num_users)), (offset, TIME_BITS), (item_index, _bits(num_items))
-    )  # by user, then time
-    truth = SyntheticTruth(
-        global_mean=GLOBAL_MEAN,
-        user_bias=user_bias,
-        item_bias=item_bias,
-        user_factors=user_factors,
-        item_factors=item_factors,
-        demographic_factors=demographic,
-        item_genres=item_genres,
-        genre_centroids=scale * GENRE_WEIGHT * centroids,
-        item_popularity=popularity,
-        noise=float(noise),
-        selection_strength=SELECTION_STRENGTH,
-    )
-    raw = np.empty(len(user_index))  # mu + b_u + b_i + p_u·q_i, before noise and clipping
-    for lo in range(0, len(user_index), 1 << 21):
-        part = slice(lo, lo + (1 << 21))
-        raw[part] = truth._score(user_index[part], item_index[part])
-    rating = np.clip(np.rint(raw + rng.normal(0, noise, len(raw))), 1, 5).astype(np.float32)
-    ratings = pd.DataFrame(
-        {
-            "user_id": user_index + 1,
-            "item_id": item_index + 1,
-            "rating": rating,
-            "timestamp": TIME_RANGE[0] + offset,
-        }
-    )
-
-    year = np.maximum(1998 - np.floor(rng.gamma(0.6, 16.0, num_items)), 1930).astype(np.int64)
-    genre_lists = [
-        [names[g] for g in row[:k]] for row, k in zip(genre_order.tolist(), num_item_genres, strict=True)
-    ]
-    items = pd.DataFrame(
-        {
-            "item_id": np.arange(1, num_items + 1, dtype=np.int64),
-            "title": _titles(names, genre_order, num_item_genres, year, rng),
-            "year": pd.array(year, dtype="Int64"),
-            "genres": genre_lists,
-        }
-    )
-    users = pd.DataFrame(
-        {
-            "user_id": np.arange(1, num_users + 1, dtype=np.int64),
-            "age": age,
-            "gender": pd.Categorical.from_codes(gender, categories=["F", "M"]),
-            "occupation": pd.Categorical.from_codes(occupation, categories=occupations),
-            "zip": zips,
-        }
-    )
+    # The order of the steps is the order of the draws from `rng`: changing it changes every world.
+    items = _draw_items(num_items, names, embedding_dim, scale, rng)
+    users = _draw_users(num_users, embedding_dim, scale, rng)
+    pairs = _draw_interactions(num_ratings, items, users, rng)
+    truth = _planted_truth(items, users, scale, noise)
+    ratings = _draw_ratings(truth, pairs, noise, rng)
+    items_table = _items_table(items, names, rng)  # years and titles come after the rating noise
     posters = None
     if poster_size is not None:
         posters = _render_posters(
-            item_factors, genre_order, num_item_genres, num_genres, poster_size, poster_rng
+            items.factors, items.genre_order, items.genre_count, num_genres, poster_size, poster_rng
         )
     source = (
         f"synthetic(seed={seed}, num_users={num_users}, num_items={num_items}, num_ratings={num_ratings}, "
-        f"embedding_dim={d}, num_genres={num_genres}, noise={noise})"
+        f"embedding_dim={embedding_dim}, num_genres={num_genres}, noise={noise})"
     )
     return Dataset(
         name="synthetic",
         ratings=ratings,
-        items=items,
-        users=users,
+        items=items_table,
+        users=_users_table(users),
         genres=tuple(names),
         rating_scale=(1.0, 5.0),
         posters=posters,
