@@ -21,7 +21,7 @@ import time
 import pandas as pd
 
 from benchmarks.inner_product_targets import MF_GRID, MF_TRAIN, begin, tuned
-from recsys_lab import splits
+from recsys_lab import recipes, splits
 from recsys_lab.methods.baselines import BiasBaseline
 from recsys_lab.models.base import TrainConfig
 from recsys_lab.models.mf import BiasedMF
@@ -66,7 +66,7 @@ def cold_users(ds, seeds) -> pd.DataFrame:
     rows = []
     for seed in seeds:
         cold = splits.cold_user_split(ds, 0.1, seed=seed)
-        config = TrainConfig(epochs=6, batch_size=1024, learning_rate=2e-3, seed=seed, steps_per_execution=8)
+        config = recipes.train_config("MLP regression, new users", seed=seed)  # chapter 05's setting
         models = {
             "bias (μ + b_i)": BiasBaseline().fit(cold.train, rating_scale=ds.rating_scale),
             "MLP, unknown-user row": MLPRegression(dropout=0.3, id_dropout=0.2).fit(
