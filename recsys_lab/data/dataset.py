@@ -86,9 +86,9 @@ def check_ratings(
         fresh `RangeIndex`; extra columns are dropped.
 
     Raises:
-        DataError: not a DataFrame; missing or misnamed columns; NaN or non-integer ids; NaN or
-            out-of-range ratings; duplicate `(user_id, item_id)` pairs. The message names the rows
-            and the fix.
+        DataError: not a DataFrame; missing or misnamed columns; NaN, infinite or non-integer ids; NaN,
+            infinite or out-of-range ratings; duplicate `(user_id, item_id)` pairs. The message names the
+            rows and the fix.
     """
     if not isinstance(ratings, pd.DataFrame):
         raise DataError(
@@ -113,11 +113,11 @@ def check_ratings(
     out = pd.DataFrame(index=pd.RangeIndex(len(ratings)))
     for col in ("user_id", "item_id"):
         values = pd.to_numeric(ratings[col], errors="coerce")
-        bad = values.isna() | (values != np.floor(values))
+        bad = values.isna() | ~np.isfinite(values) | (values != np.floor(values))
         if bad.any():
             rows = ratings.index[bad.to_numpy()]
             raise DataError(
-                f"{what}: {len(rows)} row(s) have a missing or non-integer {col} "
+                f"{what}: {len(rows)} row(s) have a missing, infinite or non-integer {col} "
                 f"(rows {_examples(rows)}); drop or fix them, e.g. {what}.dropna(subset=['{col}'])"
             )
         out[col] = values.to_numpy().astype(np.int64)
@@ -128,6 +128,13 @@ def check_ratings(
         raise DataError(
             f"{what}: {len(rows)} rating(s) are NaN or not numbers (rows {_examples(rows)}); "
             f"drop them with {what}.dropna(subset=['rating']) or fill them on purpose"
+        )
+    infinite = ~np.isfinite(rating)
+    if infinite.any():
+        rows = ratings.index[infinite.to_numpy()]
+        raise DataError(
+            f"{what}: {len(rows)} rating(s) are infinite (rows {_examples(rows)}); "
+            f"fix or drop them, e.g. {what}[np.isfinite({what}['rating'])]"
         )
     if rating_scale is not None:
         low, high = rating_scale

@@ -8,6 +8,40 @@ from __future__ import annotations
 import numpy as np
 
 
+def as_ids(ids, what: str = "id") -> np.ndarray:
+    """`ids` as an int64 array; a ValueError for anything that is not an integer id.
+
+    Integers pass, and so do floats that hold whole numbers (3.0, as pandas stores ids with gaps); 1.7, NaN,
+    infinity, strings and booleans are refused with a message naming the first bad value, instead of being
+    cast silently (1.7 would become user 1).
+
+    >>> as_ids([1, 2.0], "user_id")
+    array([1, 2])
+    """
+    values = np.asarray(ids)
+    if values.dtype.kind == "O":  # e.g. a pandas column of Python ints: numbers pass on as floats
+        try:
+            values = values.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64)
+    if values.dtype.kind == "f":
+        bad = ~np.isfinite(values) | (values != np.floor(values))
+        if not bad.any():
+            return values.astype(np.int64)
+        first = values[bad].flat[0]
+    elif values.size == 0:
+        return values.astype(np.int64)
+    else:
+        first = values.flat[0]
+    first = first.item() if isinstance(first, np.generic) else first
+    raise ValueError(
+        f"{what} must be whole numbers (the ids of the training data); got {first!r} "
+        f"({values.dtype} values): pass the raw integer ids, e.g. ratings['{what}'].astype('int64')"
+    )
+
+
 class IdEncoder:
     """Maps raw ids (`user_id`, `item_id`) to dense 0-based indices (`user_index`, `item_index`) and back.
 
@@ -19,7 +53,7 @@ class IdEncoder:
     """
 
     def __init__(self, ids, what: str = "id"):
-        self.ids = np.unique(np.asarray(ids, dtype=np.int64))  # sorted: index i ↔ ids[i]
+        self.ids = np.unique(as_ids(ids, what))  # sorted: index i ↔ ids[i]
         self.what = what
 
     def __len__(self) -> int:
@@ -29,8 +63,8 @@ class IdEncoder:
         return f"IdEncoder({self.what}: {len(self)} ids)"
 
     def contains(self, ids) -> np.ndarray:
-        """Boolean mask: which of `ids` were seen when the encoder was fitted."""
-        ids = np.asarray(ids, dtype=np.int64)
+        """Boolean mask: which of `ids` were seen when the encoder was fitted (a ValueError for non-ids)."""
+        ids = as_ids(ids, self.what)
         pos = np.searchsorted(self.ids, ids).clip(0, max(len(self.ids) - 1, 0))
         return (self.ids[pos] == ids) if len(self.ids) else np.zeros(ids.shape, bool)
 
@@ -41,7 +75,7 @@ class IdEncoder:
             ids: raw ids (scalar or array-like).
             unknown: "error" raises a ValueError naming the unknown ids; "ignore" returns -1 for them.
         """
-        ids = np.asarray(ids, dtype=np.int64)
+        ids = as_ids(ids, self.what)
         known = self.contains(ids)
         if unknown == "error" and not known.all():
             missing = np.unique(ids[~known])

@@ -72,9 +72,16 @@ def test_missing_or_misnamed_columns_suggest_the_rename():
         check_ratings(ratings().drop(columns="timestamp"), require_timestamp=True)
 
 
-@pytest.mark.parametrize("bad", [[1.5, 1, 2, 3], [1, None, 2, 3], ["a", 1, 2, 3]])
+def test_infinite_rating_is_named_even_without_a_scale():
+    with pytest.raises(DataError, match=r"1 rating\(s\) are infinite \(rows 1\)"):
+        check_ratings(ratings(rating=[4.0, np.inf, 3.0, 1.0]))
+    with pytest.raises(DataError, match=r"1 rating\(s\) are infinite \(rows 3\)"):
+        check_ratings(ratings(rating=[4.0, 2.0, 3.0, -np.inf]))
+
+
+@pytest.mark.parametrize("bad", [[1.5, 1, 2, 3], [1, None, 2, 3], ["a", 1, 2, 3], [np.inf, 1, 2, 3]])
 def test_ids_must_be_integers(bad):
-    with pytest.raises(DataError, match="missing or non-integer user_id"):
+    with pytest.raises(DataError, match="missing, infinite or non-integer user_id"):
         check_ratings(ratings(user_id=bad))
 
 

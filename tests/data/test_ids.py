@@ -5,9 +5,10 @@ from __future__ import annotations
 import doctest
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from recsys_lab.data.ids import IdEncoder
+from recsys_lab.data.ids import IdEncoder, as_ids
 
 
 def test_id_encoder_round_trip_and_unknown_ids():
@@ -24,7 +25,7 @@ def test_the_docstring_examples_run():
     from recsys_lab.data import ids
 
     result = doctest.testmod(ids)
-    assert result.attempted == 3 and result.failed == 0
+    assert result.attempted == 4 and result.failed == 0  # IdEncoder (3) and as_ids (1)
 
 
 def test_indices_follow_the_sorted_ids_and_keep_the_input_shape():
@@ -47,3 +48,21 @@ def test_many_unknown_ids_are_counted_and_the_first_five_named():
     np.testing.assert_array_equal(IdEncoder([], "x").transform([5], unknown="ignore"), [-1])
     with pytest.raises(ValueError, match="unknown x 5"):
         IdEncoder([], "x").transform([5])
+
+
+@pytest.mark.parametrize("bad", [[1.7], [np.nan], [np.inf], ["1"], [True], [None]])
+def test_ids_that_are_not_whole_numbers_are_refused_not_cast(bad):
+    """1.7 used to become id 1 and NaN INT64_MIN (a silent cold-start fallback): fit refuses them, so must these."""
+    enc = IdEncoder([1, 2, 3], "user_id")
+    with pytest.raises(ValueError, match="user_id must be whole numbers"):
+        enc.transform(bad, unknown="ignore")
+    with pytest.raises(ValueError, match="user_id must be whole numbers"):
+        enc.contains(bad)
+
+
+def test_whole_numbers_in_any_numeric_dtype_are_ids():
+    enc = IdEncoder([1, 2, 3], "user_id")
+    np.testing.assert_array_equal(enc.transform([2.0, 3.0]), [1, 2])  # ids with gaps are floats in pandas
+    np.testing.assert_array_equal(enc.transform(np.array([1, 3], dtype=np.uint8)), [0, 2])
+    np.testing.assert_array_equal(enc.transform(pd.Series([3, 1], dtype=object)), [2, 0])
+    np.testing.assert_array_equal(as_ids([]), np.array([], dtype=np.int64))

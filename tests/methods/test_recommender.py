@@ -135,3 +135,15 @@ def test_errors_name_the_problem():
         Grid().fit(TRAIN, rating_scale=(1, 4))
     with pytest.raises(NotImplementedError):
         Recommender().fit(TRAIN)  # the two hooks are the subclass's to write
+
+
+@pytest.mark.parametrize("bad", [1.7, np.nan])
+def test_predict_and_recommend_refuse_ids_that_are_not_ids(grid, bad):
+    """predict([1.7], ...) used to answer for user 1, and recommend(1.5) returned user 1's list."""
+    with pytest.raises(ValueError, match="user_id must be whole numbers"):
+        grid.predict([bad], [10])
+    with pytest.raises(ValueError, match="item_id must be whole numbers"):
+        grid.predict([1], [bad])
+    with pytest.raises(ValueError, match="user_id must be whole numbers"):
+        grid.recommend(bad)
+    assert grid.predict([1.0], [10.0]) == grid.predict([1], [10])  # a whole number stored as a float is an id
