@@ -1,12 +1,14 @@
-"""Write the "Open in Colab" and Binder badges from the one configured repository URL.
+"""Write the badges and the setup cells' version from the one configured repository URL and version.
 
 The URL is `[project.urls] Source` in pyproject.toml (a GitHub repository); the branch is `main` unless
 `--branch` says otherwise. The script (re)writes, idempotently:
 
 - README.md: a Colab badge after the link of each course-table row that links a notebook, and the
   launch-in-Binder badge on its own line (a line holding only that badge);
-- each notebook: one line of badges (Colab, Binder) right under the title of its first markdown cell.
-  Only that cell's source changes: outputs and metadata stay as committed (see clean_notebooks.py).
+- each notebook: one line of badges (Colab, Binder) right under the title of its first markdown cell, and
+  in its setup cell the version a fresh kernel installs (`KIT = "X.Y.Z"`, `recsys_lab.__version__`) and
+  the repository it falls back to (`REPOSITORY = "..."`). Only those cells' sources change: outputs and
+  metadata stay as committed (see clean_notebooks.py).
 
     python scripts/badges.py                                   # README and notebooks/[0-9][0-9]_*.ipynb
     python scripts/badges.py notebooks/03_cnn_item_features.ipynb   # README and the named notebooks
@@ -33,6 +35,9 @@ BINDER_SVG = "https://mybinder.org/badge_logo.svg"
 # a badge: [![alt](image)](target); the image URL identifies its kind
 BADGE = re.compile(r"\[!\[[^\]]*\]\((?P<svg>[^)]+)\)\]\([^)]*\)")
 NOTEBOOK_LINK = re.compile(r"\]\((?P<path>notebooks/[^)]+\.ipynb)\)")
+# the setup cell's two written lines
+SETUP_KIT = re.compile(r'^(KIT = )"[^"]*"', re.MULTILINE)
+SETUP_REPOSITORY = re.compile(r'^(REPOSITORY = )"[^"]*"', re.MULTILINE)
 
 
 def repository(root: Path = ROOT) -> tuple[str, str]:
@@ -43,6 +48,21 @@ def repository(root: Path = ROOT) -> tuple[str, str]:
     if match is None:
         raise SystemExit(f"[project.urls] Source must be a GitHub repository URL, not {url!r}")
     return match.group(1), match.group(2)
+
+
+def version(root: Path = ROOT) -> str:
+    """`recsys_lab.__version__`, read from the source (the kit need not be importable here)."""
+    text = (root / "recsys_lab" / "__init__.py").read_text(encoding="utf-8")
+    match = re.search(r'^__version__ = "([^"]+)"$', text, re.MULTILINE)
+    if match is None:
+        raise SystemExit('recsys_lab/__init__.py has no `__version__ = "X.Y.Z"` line')
+    return match.group(1)
+
+
+def setup_with_version(source: str, kit: str, owner: str, name: str) -> str:
+    """A setup cell with its `KIT = "..."` and `REPOSITORY = "..."` lines rewritten (other cells: unchanged)."""
+    source = SETUP_KIT.sub(f'\\g<1>"{kit}"', source)
+    return SETUP_REPOSITORY.sub(f'\\g<1>"https://github.com/{owner}/{name}"', source)
 
 
 def colab_badge(owner: str, name: str, branch: str, notebook: str) -> str:
@@ -85,10 +105,17 @@ def header_with_badges(source: str, notebook: str, owner: str, name: str, branch
     return f"{title}\n\n{badges}\n\n{rest}" if rest else f"{title}\n\n{badges}"
 
 
-def notebook_with_badges(text: str, notebook: str, owner: str, name: str, branch: str) -> str:
+def notebook_with_badges(
+    text: str, notebook: str, owner: str, name: str, branch: str, kit: str | None = None
+) -> str:
+    """A notebook with fresh badges and its setup cell installing version `kit` (default: the kit's own)."""
+    kit = kit or version()
     nb = nbformat.reads(text, as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "markdown")
     cell.source = header_with_badges(cell.source, notebook, owner, name, branch)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = setup_with_version(cell.source, kit, owner, name)
     return nbformat.writes(nb)
 
 
@@ -115,13 +142,16 @@ def main(argv: list[str] | None = None) -> int:
     if bad := [p for p in args.notebooks if not p.endswith(".ipynb")]:
         parser.error(f"not a notebook: {', '.join(bad)} (README.md is always updated)")
     owner, name = repository()
+    kit = version()
     paths = [Path(p).resolve() for p in args.notebooks] or sorted(
         (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
     )
     targets = {ROOT / "README.md": lambda text: readme_with_badges(text, owner, name, args.branch)}
     for path in paths:
         relative = path.relative_to(ROOT).as_posix()
-        targets[path] = lambda text, nb=relative: notebook_with_badges(text, nb, owner, name, args.branch)
+        targets[path] = lambda text, nb=relative: notebook_with_badges(
+            text, nb, owner, name, args.branch, kit
+        )
     return sync(
         {path: rewrite(path.read_text(encoding="utf-8")) for path, rewrite in targets.items()}, args.check
     )
