@@ -58,7 +58,7 @@ def main() -> None:
         timer = EpochTimer()
         model = AutoRec("item", hidden_units=args.hidden).fit(
             split.train,
-            config=TrainConfig(epochs=args.epochs, batch_size=batch_size, seed=0),
+            config=TrainConfig(epochs=args.epochs, batch_size=batch_size, seed=0, progress=False),
             callbacks=[timer],
         )
         num_rows, width = model.rows.shape

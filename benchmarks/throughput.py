@@ -85,7 +85,7 @@ def autorec(train, batch_size: int, steps_per_execution: int, epochs: int, seed:
 
     timer = EpochTimer()
     config = TrainConfig(epochs=epochs, batch_size=batch_size, steps_per_execution=steps_per_execution,
-                         learning_rate=3e-3, seed=seed)  # fmt: skip
+                         learning_rate=3e-3, seed=seed, progress=False)  # fmt: skip
     model = AutoRec("item", hidden_units=500, l2=1e-3, config=config).fit(train, callbacks=[timer])
     rows, width = model.rows.shape  # items × users
     settings = {"batch_size": batch_size, "steps_per_execution": steps_per_execution}
@@ -100,7 +100,7 @@ def biased_mf(train, epochs: int, seed: int, batch_size: int = 1024, steps_per_e
 
     timer, d = EpochTimer(), 32
     config = TrainConfig(epochs=epochs, batch_size=batch_size, learning_rate=2e-3,
-                         steps_per_execution=steps_per_execution, seed=seed)  # fmt: skip
+                         steps_per_execution=steps_per_execution, seed=seed, progress=False)  # fmt: skip
     model = BiasedMF(embedding_dim=d, l2=0.1).fit(train, config=config, callbacks=[timer])
     settings = {"batch_size": batch_size, "steps_per_execution": steps_per_execution}
     return _row("biased MF", model, timer, len(train), 3 * 6 * d, settings)
@@ -110,7 +110,7 @@ def mlp(ds, train, epochs: int, seed: int) -> dict:
     from recsys_lab import recipes
     from recsys_lab.models.base import EpochTimer
 
-    model, fit_args = recipes.build("MLP regression", seed=seed, quick={"epochs": epochs})
+    model, fit_args = recipes.build("MLP regression", seed=seed, quick={"epochs": epochs, "progress": False})
     config, timer = fit_args["config"], EpochTimer()
     model.fit(train, users=ds.users, items=ds.items, config=config, callbacks=[timer])
     dense = [*model.network.hidden, model.network.out]

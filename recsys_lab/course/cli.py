@@ -1,14 +1,18 @@
 """The `recsys-lab` command: prefetch data for a classroom, list releases, check the environment.
 
 recsys-lab download ml-100k ml-latest-small    # into the cache (or --data-home DIR), with progress bars
-recsys-lab list                                # known releases, size, and what is cached
+recsys-lab list                                # known releases, size, and where each is: cache, mirror
 recsys-lab doctor                              # versions, Keras backend, GPU, cache, mirror: and fixes
 recsys-lab student notebooks/*.ipynb --out student/   # the notebooks with their solutions replaced by stubs
+recsys-lab --version                           # also: python -m recsys_lab ...
+
+Errors go to stderr; the exit status is 0 on success, 1 when something failed, 2 for a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -36,17 +40,38 @@ def _download(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from recsys_lab.data.fetch import default_data_home
-    from recsys_lab.data.releases import RELEASES, VERIFIED_MARKER
+    """Every known release: size, rating scale, a verified copy in the cache, a copy in the mirror.
+
+    The mirror is only looked at (a folder or a .zip of the release's name), not hashed: loading verifies.
+    """
+    from pathlib import Path
+
+    from recsys_lab.data.fetch import default_data_home, mirror_copy
+    from recsys_lab.data.releases import MIRROR_ENV, RELEASES, VERIFIED_MARKER
 
     cache = default_data_home(args.data_home)
-    print(f"cache: {cache}")
+    setting = os.environ.get(MIRROR_ENV)
+    mirror = Path(setting).expanduser() if setting else None
+    print(f"cache:  {cache}")
+    if mirror is None:
+        print(f"mirror: not set ({MIRROR_ENV})")
+    elif not mirror.is_dir():
+        print(f"mirror: {mirror} ({MIRROR_ENV}) is not a folder; `recsys-lab doctor` says how to fix it")
+        mirror = None
+    else:
+        print(f"mirror: {mirror} ({MIRROR_ENV}; listed, not hashed: loading verifies every file)")
+    print(f"  {'release':<16} {'size':>9}  {'ratings':<8} {'cache':<7} mirror")
     for name, release in RELEASES.items():
-        cached = "cached" if (cache / release.folder / VERIFIED_MARKER).is_file() else ""
-        print(
-            f"  {name:<16} {release.approx_mb:>6.1f} MB  ratings {release.rating_scale[0]:g}-"
-            f"{release.rating_scale[1]:g}  {cached}"
-        )
+        cached = "cached" if (cache / release.folder / VERIFIED_MARKER).is_file() else "-"
+        found = mirror_copy(release, mirror) if mirror is not None else None
+        if found is None:
+            where = "-"
+        elif found.suffix == ".zip":
+            where = "zip"
+        else:  # an extracted folder can be verified only where the kit pins every file's hash
+            where = "folder" if release.pinned else f"folder (unverifiable: use {name}.zip)"
+        scale = f"{release.rating_scale[0]:g}-{release.rating_scale[1]:g}"
+        print(f"  {name:<16} {release.approx_mb:>6.1f} MB  {scale:<8} {cached:<7} {where}")
     return 0
 
 
@@ -74,14 +99,17 @@ def _student(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from recsys_lab import __version__
+
     parser = argparse.ArgumentParser(prog="recsys-lab", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"recsys-lab {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("download", help="fetch MovieLens releases into the cache (hash-checked)")
     p.add_argument("names", nargs="+", metavar="NAME", help="e.g. ml-100k ml-latest-small")
     p.add_argument("--data-home", help="cache folder (default: $RECSYS_LAB_DATA or the per-user cache)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_download)
-    p = sub.add_parser("list", help="known releases and what is cached")
+    p = sub.add_parser("list", help="known releases, and which are in the cache and in the mirror")
     p.add_argument("--data-home")
     p.set_defaults(run=_list)
     p = sub.add_parser("doctor", help="check the environment and say how to fix what is wrong")
@@ -97,8 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns its exit status (argparse exits with 2 on a usage error, 0 on --version)."""
+    from recsys_lab.course.doctor import quiet_tensorflow
+
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    with quiet_tensorflow():  # before anything imports TensorFlow: no log noise on stderr
+        return args.run(args)
 
 
 if __name__ == "__main__":

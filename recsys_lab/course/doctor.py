@@ -9,6 +9,7 @@ comes with its fix.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import os
 import platform
@@ -20,6 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MIN_TENSORFLOW = (2, 16)
+# Set before TensorFlow is first imported, these keep its start-up lines off stderr: "All log messages before
+# absl::InitializeLog() ...", "oneDNN custom operations are on ..." and the CPU-instructions notice. Both are
+# needed: TF_CPP_MIN_LOG_LEVEL alone leaves the oneDNN line and the absl warning.
+QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
 MIN_KERAS = (3, 3)
 # ipywidgets' major version -> the major version of the JupyterLab front end that renders it
 WIDGETS_FRONT_END = {7: 1, 8: 3}
@@ -33,6 +38,26 @@ class Check:
     status: str
     detail: str
     fix: str = ""
+
+
+@contextlib.contextmanager
+def quiet_tensorflow():
+    """Within the block, `QUIET_TENSORFLOW`'s variables are set where the environment does not set them.
+
+    For a command such as `recsys-lab doctor`, whose TensorFlow import must print no log noise. A value
+    the user set wins; on leaving, only what was set here is removed again, so a caller's process (a
+    test calling the CLI's `main`) keeps its environment. It acts only on a TensorFlow not yet imported.
+    Not used in a notebook's kernel: there TF_ENABLE_ONEDNN_OPTS=0 would also turn oneDNN's kernels off.
+    """
+    added = [name for name in QUIET_TENSORFLOW if name not in os.environ]
+    for name in added:
+        os.environ[name] = QUIET_TENSORFLOW[name]
+    try:
+        yield
+    finally:
+        for name in added:
+            if os.environ.get(name) == QUIET_TENSORFLOW[name]:
+                del os.environ[name]
 
 
 def in_colab() -> bool:

@@ -38,8 +38,6 @@ KERAS_MODELS = {
     "ContentToMF": "item_cnn",
 }
 BASELINES = {"GlobalMean": GlobalMean, "Popularity": Popularity, "BiasBaseline": BiasBaseline}
-# Settings that change how fast a model trains or what it prints, never what it learns: a notebook may set them.
-NEUTRAL = ("seed", "verbose", "steps_per_execution")
 
 
 @dataclass(frozen=True)

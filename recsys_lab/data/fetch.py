@@ -29,6 +29,7 @@ from pathlib import Path
 from recsys_lab.data.releases import (
     DATA_ENV,
     MIRROR_ENV,
+    RELEASES,
     VERIFIED_MARKER,
     CorruptDataError,
     DataUnavailableError,
@@ -114,6 +115,24 @@ def _install_archive(archive: Path, cache: Path, release: Release) -> Path:
     return target
 
 
+def mirror_copy(release: Release, mirror: Path) -> Path | None:
+    """The release's archive (`<name>.zip`) or extracted folder in the mirror, if either is there.
+
+    Presence only, nothing is hashed (fast enough to list a mirror): `fetch_movielens` verifies what it reads.
+    """
+    for path in (mirror / f"{release.name}.zip", mirror / release.folder):
+        if path.exists():
+            return path
+    return None
+
+
+def mirror_contents(mirror: Path) -> dict[str, Path]:
+    """Every known release present in the mirror (`mirror_copy`), by name; empty when it is not a folder."""
+    if not mirror.is_dir():
+        return {}
+    return {name: path for name, r in RELEASES.items() if (path := mirror_copy(r, mirror)) is not None}
+
+
 def _mirror_folder(release: Release, mirror: Path) -> Path | None:
     """The release's extracted folder in the mirror, verified file by file, if it is there."""
     if not mirror.is_dir():
@@ -166,7 +185,28 @@ def _cached_folder(release: Release, cache: Path) -> Path | None:
     return target
 
 
-def _download(release: Release, cache: Path, progress: bool) -> Path:
+def _unavailable_fix(release: Release, cache: Path, mirror: Path | None) -> str:
+    """What is missing where, and the ways to get the release here: for the message of a failed download."""
+    on_a_connected_machine = (
+        f"on a connected machine run `recsys-lab download {release.name}` and copy "
+        f"{cache / release.folder} here (or point {DATA_ENV} at it)"
+    )
+    if mirror is None:
+        return (
+            f"there is no copy in the cache {cache} and no mirror is set ({MIRROR_ENV}). Fix: "
+            f"{on_a_connected_machine}, or set {MIRROR_ENV} to a folder holding {release.name}.zip"
+        )
+    held = mirror_contents(mirror)
+    holds = ", ".join(p.name + ("/" if p.is_dir() else "") for p in held.values()) or "no MovieLens release"
+    return (
+        f"there is no copy in the cache {cache}, and the mirror {MIRROR_ENV}={mirror} has no {release.name} "
+        f"(it holds {holds}). Fix: copy the official {release.name}.zip into {mirror}, or "
+        f"{on_a_connected_machine}"
+    )
+
+
+def _download(release: Release, cache: Path, progress: bool, mirror: Path | None = None) -> Path:
+    """Download the release's archive into the cache; `mirror` (the mirror that lacked it) is for the message."""
     import pooch
     import requests
 
@@ -187,10 +227,8 @@ def _download(release: Release, cache: Path, progress: bool) -> Path:
         )
     except requests.exceptions.RequestException as exc:
         raise DataUnavailableError(
-            f"could not download {release.name} from {release.url} ({type(exc).__name__}); there is no copy "
-            f"in the cache {cache} and no mirror is set. Fix: on a connected machine run "
-            f"`recsys-lab download {release.name}` (and copy {cache / release.folder} here, or point "
-            f"{DATA_ENV} at it), or set {MIRROR_ENV} to a folder holding {release.name}.zip"
+            f"could not download {release.name} from {release.url} ({type(exc).__name__}); "
+            + _unavailable_fix(release, cache, mirror)
         ) from exc
     except ValueError as exc:  # pooch: hash mismatch; the bad download has already been deleted
         raise CorruptDataError(
@@ -225,7 +263,7 @@ def fetch_movielens(
         return folder, f"cache {folder}"
     if mirror is not None and (folder := _mirror_archive(release, mirror, cache)) is not None:
         return folder, f"mirror {mirror / (release.name + '.zip')} (md5 verified), extracted to {folder}"
-    archive = _download(release, cache, progress)
+    archive = _download(release, cache, progress, mirror)
     try:
         folder = _install_archive(archive, cache, release)
     except CorruptDataError as exc:

@@ -11,7 +11,9 @@ written into the archive's assets (plain `.npz`, no pickle), so loading works wi
 
 from __future__ import annotations
 
+import math
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,9 +40,12 @@ class TrainConfig:
             embedding rows a batch touched: an epoch then costs what its ratings cost, whatever the tables'
             size; see `recsys_lab.models.sparse`).
         seed: seeds Keras (weights, dropout, shuffling); the same seed gives the same model on CPU.
-        verbose: passed to `keras.Model.fit`.
+        verbose: passed to `keras.Model.fit` (0: Keras prints nothing; `progress` shows one line instead).
         steps_per_execution: gradient steps per call into TensorFlow. The same steps either way, but a small
             model spends most of a step on that call: 8 trains the §3.4 MLP about 1.5-2x faster on a CPU.
+        progress: show one line that follows training (`Progress`: epoch k/N, the loss, val_rmse, seconds)
+            and ends as a one-line summary. Off for tests and timings; also off when `verbose` is set, as
+            Keras then prints its own.
     """
 
     epochs: int = 20
@@ -50,6 +55,7 @@ class TrainConfig:
     seed: int = 42
     verbose: int = 0
     steps_per_execution: int = 1
+    progress: bool = True
 
     def __post_init__(self):
         if min(self.epochs, self.batch_size, self.steps_per_execution) < 1 or not self.learning_rate > 0:
@@ -116,14 +122,15 @@ class KerasRecommender(Recommender):
         """Compile `self.network` with the config's optimizer and `loss`, fit it on `data`, keep the history.
 
         A `validation` ratings table given to `fit` is scored after every epoch and logged as `val_rmse`;
-        `callbacks` given to `fit` run after it. Cached predictions are cleared at the end.
+        `callbacks` given to `fit` run after it, then the progress line (`config.progress`). Cached
+        predictions are cleared at the end.
         """
         self.network.compile(
             optimizer=self.config.make_optimizer(),
             loss=loss,
             steps_per_execution=self.config.steps_per_execution,
         )
-        callbacks = list(self._callbacks)
+        callbacks = list(self._callbacks) + progress_callbacks(self.config, getattr(self, "name", ""))
         if getattr(self, "_validation", None) is not None:
             callbacks.insert(0, ValidationRMSE(self, self._validation))
         history = self.network.fit(
@@ -215,3 +222,117 @@ class EpochTimer(keras.callbacks.Callback):
         """Median wall and CPU seconds over the epochs after the first (which also traces the graph); the
         first alone when only one ran."""
         return tuple(float(np.median(t[1:] or t)) for t in (self.seconds, self.cpu_seconds))
+
+
+def notebook_display():
+    """IPython's `display` when this runs in a Jupyter kernel (JupyterLab, Colab, VS Code, nbval), else None."""
+    ipython = sys.modules.get("IPython")  # never imported here: a kernel has imported it already
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or not hasattr(shell, "kernel"):
+        return None
+    from IPython.display import display
+
+    return display
+
+
+class _Line:
+    """One line of plain text for `display` (text/plain, shown as is: a str would be shown with quotes)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/plain": self.text}
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class Progress(keras.callbacks.Callback):
+    """One line that follows training, then sums it up: what a learner sees while a model trains.
+
+        biased MF: epoch 7/20, loss 0.8312, val_rmse 0.9254, 2.8 s
+        biased MF: 20 epochs in 7.9 s, loss 1.094 → 0.7012, val_rmse 0.9188 (best 0.9171, epoch 14)
+
+    In a Jupyter kernel the line is one display, updated in place (one output per fit, whatever the epochs);
+    in a terminal it is rewritten with `\\r` on stdout; on a stdout that is not a terminal (a log file, a
+    pipe) only the summary is written. It is updated at the end of an epoch, at most every `min_interval`
+    seconds, and has no batch hooks, which would stop Keras from dispatching callbacks asynchronously: it
+    costs training nothing measurable. `TrainConfig(progress=True)` (the default) adds one to every fit.
+    """
+
+    def __init__(self, label: str = "", *, min_interval: float = 0.25):
+        super().__init__()
+        self.label, self.min_interval = label or "training", min_interval
+        self.text = ""
+
+    def on_train_begin(self, logs=None):
+        self.epochs = (self.params or {}).get("epochs") or 0
+        self.done, self.first, self.last, self.best = 0, {}, {}, None
+        self._start = time.perf_counter()
+        self._shown = -math.inf
+        self._width = 0
+        self._display, self._handle = notebook_display(), None
+        self._stream = sys.stdout
+        isatty = getattr(self._stream, "isatty", None)
+        self._dynamic = self._display is not None or bool(isatty and isatty())
+        self._show(f"{self.label}: epoch 0/{self.epochs} ...")
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {k: v for k, v in (logs or {}).items() if isinstance(v, (int, float))}
+        self.done = epoch + 1
+        self.first = self.first or logs
+        self.last = logs
+        if "val_rmse" in logs and (self.best is None or logs["val_rmse"] < self.best[0]):
+            self.best = (logs["val_rmse"], self.done)
+        now = time.perf_counter()
+        if now - self._shown >= self.min_interval:
+            self._show(self.line(now - self._start), now=now)
+
+    def on_train_end(self, logs=None):
+        self._show(self.summary(time.perf_counter() - self._start), final=True)
+
+    def line(self, seconds: float) -> str:
+        """The line while training: epoch k/N, the loss and what else was logged, the seconds so far."""
+        values = "".join(f", {name} {value:.4g}" for name, value in self._ordered(self.last))
+        return f"{self.label}: epoch {self.done}/{self.epochs}{values}, {seconds:.1f} s"
+
+    def summary(self, seconds: float) -> str:
+        """The last line: epochs run, seconds, the loss from the first epoch to the last, the last val_rmse."""
+        text = f"{self.label}: {self.done} epoch{'s' * (self.done != 1)} in {seconds:.1f} s"
+        if "loss" in self.last:
+            text += f", loss {self.first['loss']:.4g} → {self.last['loss']:.4g}"
+        for name, value in self._ordered(self.last):
+            if name != "loss":
+                text += f", {name} {value:.4g}"
+                if name == "val_rmse" and self.best is not None and self.best[1] != self.done:
+                    text += f" (best {self.best[0]:.4g}, epoch {self.best[1]})"
+        return text
+
+    @staticmethod
+    def _ordered(logs: dict) -> list[tuple[str, float]]:
+        return sorted(logs.items(), key=lambda item: item[0] != "loss")  # the loss first, then as logged
+
+    def _show(self, text: str, *, final: bool = False, now: float | None = None) -> None:
+        self.text, self._shown = text, now if now is not None else time.perf_counter()
+        if self._display is not None:
+            if self._handle is None:
+                self._handle = self._display(_Line(text), display_id=True)
+            else:
+                self._handle.update(_Line(text))
+            return
+        if not (self._dynamic or final):
+            return
+        pad = " " * max(self._width - len(text), 0)  # the rest of a longer line written before
+        self._width = len(text)
+        out = ("\r" if self._dynamic else "") + text + pad + ("\n" if final else "")
+        try:
+            self._stream.write(out)
+        except UnicodeEncodeError:  # a stdout that cannot encode the arrow (a Windows code page)
+            self._stream.write(out.replace("→", "->"))
+        self._stream.flush()
+
+
+def progress_callbacks(config: TrainConfig, label: str) -> list[keras.callbacks.Callback]:
+    """`[Progress(label)]` when `config.progress` is on and Keras prints nothing itself (`verbose` 0)."""
+    return [Progress(label)] if config.progress and not config.verbose else []

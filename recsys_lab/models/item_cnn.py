@@ -23,7 +23,7 @@ import pandas as pd
 
 from recsys_lab.data.dataset import Dataset
 from recsys_lab.methods.cold_start import ItemSpaceScorer
-from recsys_lab.models.base import TrainConfig
+from recsys_lab.models.base import TrainConfig, progress_callbacks
 
 TRAIN = TrainConfig(epochs=30, batch_size=128, learning_rate=3e-3)  # ContentToMF.fit's default
 _init = keras.initializers.GlorotUniform
@@ -109,6 +109,8 @@ def poster_cnn(
 class ContentToMF:
     """Trains `encoder` (content → d + 1 numbers) to reproduce a fitted BiasedMF's (q_i, b_i) on its items."""
 
+    name = "content CNN"  # the progress line's label while it trains
+
     def __init__(self, encoder: keras.Model):
         self.encoder = encoder
 
@@ -132,7 +134,8 @@ class ContentToMF:
         self.encoder.compile(optimizer=config.make_optimizer(), loss="mse")
         self.history = self.encoder.fit(content[warm], targets, sample_weight=counts / (counts + prior),
                                         epochs=config.epochs, batch_size=config.batch_size,
-                                        verbose=config.verbose).history  # fmt: skip
+                                        verbose=config.verbose,
+                                        callbacks=progress_callbacks(config, self.name)).history  # fmt: skip
         return self
 
     def item_space(self, content, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:

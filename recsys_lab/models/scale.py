@@ -142,7 +142,7 @@ def _run(num_ratings, model, epochs, batch_size, seed, dataset) -> dict:
 
     timer, recommender = EpochTimer(), AutoRec("item") if model == "autorec" else BiasedMF()
     config = dataclasses.replace(recommender.config if model == "autorec" else TRAIN, epochs=epochs,
-                                 batch_size=batch_size, seed=seed)  # fmt: skip
+                                 batch_size=batch_size, seed=seed, progress=False)  # fmt: skip
     if model == "mf-lazy":
         config = dataclasses.replace(config, optimizer="lazy_adam")
     recommender.fit(ratings, config=config, callbacks=[timer])

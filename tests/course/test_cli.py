@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+
 import nbformat
 import pytest
 
+import recsys_lab
 from recsys_lab.course.cli import main
 from recsys_lab.course.student import BEGIN, strip_solutions, student_version
 
@@ -27,13 +33,95 @@ def test_download_from_the_mirror_prefetches_into_the_cache(tmp_path, capsys):
     assert "cached" in capsys.readouterr().out.split("ml-latest-small")[1].splitlines()[0]
 
 
-def test_download_offline_reports_the_fix(tmp_path, monkeypatch, capsys):
+def _offline(monkeypatch):
+    """Downloads fail at once: GroupLens is a local port nobody listens on."""
     from recsys_lab.data import releases
 
-    monkeypatch.setattr(releases, "GROUPLENS", "http://127.0.0.1:9/")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(releases, "GROUPLENS", f"http://127.0.0.1:{port}/")
+
+
+def test_download_offline_reports_the_fix(tmp_path, monkeypatch, capsys):
+    _offline(monkeypatch)
     monkeypatch.delenv("RECSYS_LAB_MIRROR", raising=False)
     assert main(["download", "ml-100k", "--data-home", str(tmp_path), "--quiet"]) == 1
-    assert "recsys-lab download ml-100k" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "error: could not download ml-100k" in err and "no mirror is set (RECSYS_LAB_MIRROR)" in err
+    assert "recsys-lab download ml-100k" in err and "a folder holding ml-100k.zip" in err
+
+
+def test_download_offline_says_what_the_mirror_holds_and_lacks(tmp_path, monkeypatch, capsys):
+    _offline(monkeypatch)
+    mirror = tmp_path / "mirror"
+    (mirror / "ml-100k").mkdir(parents=True)
+    (mirror / "ml-latest-small.zip").write_bytes(b"only listed: never read for ml-1m")
+    monkeypatch.setenv("RECSYS_LAB_MIRROR", str(mirror))
+    assert main(["download", "ml-1m", "--data-home", str(tmp_path / "cache"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "no mirror is set" not in err
+    assert f"RECSYS_LAB_MIRROR={mirror} has no ml-1m (it holds ml-100k/, ml-latest-small.zip)" in err
+    assert f"copy the official ml-1m.zip into {mirror}" in err
+    assert "on a connected machine run `recsys-lab download ml-1m` and copy" in err
+    assert sorted(p.name for p in mirror.iterdir()) == ["ml-100k", "ml-latest-small.zip"]  # only read
+
+
+def test_list_shows_the_cache_and_the_mirror(tmp_path, monkeypatch, capsys):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / "ml-latest-small.zip").write_bytes(b"not the archive: listing does not hash")
+    monkeypatch.setenv("RECSYS_LAB_MIRROR", str(mirror))
+    assert main(["list", "--data-home", str(tmp_path / "cache")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"cache:  {tmp_path / 'cache'}" and lines[1].startswith(f"mirror: {mirror} ")
+    assert lines[2].split() == ["release", "size", "ratings", "cache", "mirror"]
+    rows = {line.split()[0]: line.split()[4:] for line in lines[3:]}
+    assert set(rows) == set(recsys_lab.RELEASES)
+    assert rows["ml-latest-small"] == ["-", "zip"] and rows["ml-100k"] == ["-", "-"]
+    (mirror / "ml-100k").mkdir()
+    (mirror / "ml-1m").mkdir()  # no pinned hashes: loading refuses it, and the list says so
+    main(["list", "--data-home", str(tmp_path / "cache")])
+    rows = {line.split()[0]: line.split(None, 5)[5] for line in capsys.readouterr().out.splitlines()[3:]}
+    assert rows["ml-100k"] == "folder" and rows["ml-1m"] == "folder (unverifiable: use ml-1m.zip)"
+    monkeypatch.delenv("RECSYS_LAB_MIRROR")
+    assert main(["list", "--data-home", str(tmp_path / "cache")]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[1] == "mirror: not set (RECSYS_LAB_MIRROR)"
+    assert all(line.split()[-2:] == ["-", "-"] for line in out.splitlines()[3:])
+
+
+def test_version_and_usage_errors(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out == f"recsys-lab {recsys_lab.__version__}\n"
+    for argv in ([], ["frobnicate"], ["download"]):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2 and "usage: recsys-lab" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_command_without_importing_tensorflow():
+    done = subprocess.run(
+        [sys.executable, "-m", "recsys_lab", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"recsys-lab {recsys_lab.__version__}\n", "")
+    code = "import sys, recsys_lab.__main__; print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr
+
+
+@pytest.mark.slow
+def test_doctor_command_prints_no_tensorflow_log_noise(tmp_path):
+    """TensorFlow's start-up lines (absl, oneDNN) are kept off stderr unless the user set those variables."""
+    quiet = ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "RECSYS_LAB_MIRROR")
+    env = {k: v for k, v in os.environ.items() if k not in quiet} | {"RECSYS_LAB_DATA": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "recsys_lab", "doctor"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode in (0, 1) and "[ok  ] tensorflow" in done.stdout, done.stderr
+    noisy = [line for line in done.stderr.splitlines() if "oneDNN" in line or "absl" in line]
+    assert noisy == [], done.stderr
 
 
 def test_doctor_without_tensorflow(capsys):

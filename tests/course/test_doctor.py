@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import types
 
@@ -185,3 +186,12 @@ def test_unwritable_cache_is_flagged(tmp_path, monkeypatch):
 def test_version_parsing():
     assert doctor._as_tuple("2.16.0rc1") == (2, 16, 0)
     assert doctor._as_tuple("3.15.1") >= (3,)
+
+
+def test_quiet_tensorflow_sets_only_what_the_user_left_unset_and_undoes_it(monkeypatch):
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")  # the user's explicit setting wins
+    with doctor.quiet_tensorflow():
+        assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0" and os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
+    assert "TF_ENABLE_ONEDNN_OPTS" not in os.environ and os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
+    assert set(doctor.QUIET_TENSORFLOW) == {"TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS"}

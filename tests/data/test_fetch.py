@@ -249,6 +249,28 @@ def test_no_network_and_no_cache_says_what_to_do(tmp_path, monkeypatch):
     assert leftovers(tmp_path) == []
 
 
+def test_no_network_and_a_mirror_without_the_release_says_what_the_mirror_holds(tmp_path, monkeypatch):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(releases, "GROUPLENS", f"http://127.0.0.1:{port}/")
+    register(monkeypatch, GOOD_ZIP)
+    mirror = tmp_path / "mirror"
+    (mirror / "ml-100k").mkdir(parents=True)
+    assert fetch.mirror_contents(mirror) == {"ml-100k": mirror / "ml-100k"}
+    assert fetch.mirror_contents(tmp_path / "nowhere") == {}
+    with pytest.raises(DataUnavailableError) as info:
+        load_movielens("ml-test", data_home=tmp_path / "cache", mirror=mirror, progress=False)
+    message = str(info.value)
+    assert "no mirror is set" not in message
+    assert f"the mirror RECSYS_LAB_MIRROR={mirror} has no ml-test (it holds ml-100k/)" in message
+    assert f"copy the official ml-test.zip into {mirror}" in message
+    assert "recsys-lab download ml-test" in message
+    (mirror / "ml-100k").rmdir()
+    with pytest.raises(DataUnavailableError, match=r"has no ml-test \(it holds no MovieLens release\)"):
+        load_movielens("ml-test", data_home=tmp_path / "cache", mirror=mirror, progress=False)
+
+
 def test_mirror_that_is_not_a_folder(tmp_path):
     with pytest.raises(DataUnavailableError, match="not a folder"):
         load_movielens("ml-100k", data_home=tmp_path, mirror=tmp_path / "nope")

@@ -4,6 +4,9 @@ the training loop's validation curve and callbacks, sparse row batches, and ever
 from __future__ import annotations
 
 import dataclasses
+import io
+import re
+import sys
 
 import numpy as np
 import pandas as pd
@@ -13,7 +16,14 @@ import scipy.sparse as sp
 keras = pytest.importorskip("keras")
 from recsys_lab.methods.baselines import GlobalMean  # noqa: E402
 from recsys_lab.models import base  # noqa: E402
-from recsys_lab.models.base import EpochTimer, TrainConfig, ValidationRMSE, sparse_row_batches  # noqa: E402
+from recsys_lab.models.base import (  # noqa: E402
+    EpochTimer,
+    Progress,
+    TrainConfig,
+    ValidationRMSE,
+    progress_callbacks,
+    sparse_row_batches,
+)
 from recsys_lab.models.mf import BiasedMF  # noqa: E402
 from recsys_lab.models.sparse import LazyAdam  # noqa: E402
 
@@ -185,6 +195,96 @@ def test_sparse_row_batches_are_the_rows_densified_shuffled_by_seed():
     again = np.concatenate([x for x, _ in epochs(seed=3, count=1)[0]])[:, 0]
     np.testing.assert_array_equal(again, order[0])  # the same seed gives the same order
     assert not np.array_equal(order[0], np.arange(30))
+
+
+# --- the progress line ---------------------------------------------------------------------------------------------
+
+TINY = TrainConfig(epochs=2, batch_size=16, learning_rate=0.05, seed=0)
+SUMMARY = re.compile(r"^biased MF: 2 epochs in \d+\.\d s, loss \d\.\d+ → \d\.\d+$")
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_is_on_by_default_and_a_neutral_setting():
+    from recsys_lab import recipes
+
+    assert TrainConfig().progress is True and TrainConfig().verbose == 0
+    assert [type(c) for c in progress_callbacks(TrainConfig(), "x")] == [Progress]
+    assert progress_callbacks(TrainConfig(progress=False), "x") == []
+    assert progress_callbacks(TrainConfig(verbose=1), "x") == []  # Keras prints its own progress bar
+    assert "progress" in recipes.NEUTRAL
+    assert base.notebook_display() is None  # pytest is no Jupyter kernel
+    assert dataclasses.replace(TINY, progress=False) != TINY and dataclasses.replace(TINY) == TINY
+
+
+def test_progress_in_a_terminal_rewrites_one_line_and_ends_with_a_summary(monkeypatch):
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    model = BiasedMF(embedding_dim=2).fit(RATINGS, rating_scale=(1, 5), config=TINY)
+    out = sys.stdout.getvalue()
+    assert out.startswith("\rbiased MF: epoch 0/2 ...") and out.endswith("\n") and out.count("\n") == 1
+    last = out.rsplit("\r", 1)[1].rstrip()  # what the terminal shows at the end
+    assert SUMMARY.match(last), last
+    first, final = model.history["loss"][0], model.history["loss"][-1]
+    assert f"loss {first:.4g} → {final:.4g}" in last
+
+
+def test_progress_off_prints_nothing(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    BiasedMF(embedding_dim=2).fit(
+        RATINGS, rating_scale=(1, 5), config=dataclasses.replace(TINY, progress=False)
+    )
+    assert sys.stdout.getvalue() == ""
+
+
+def test_progress_on_a_stdout_that_is_no_terminal_writes_only_the_summary(capsys):
+    BiasedMF(embedding_dim=2).fit(RATINGS, rating_scale=(1, 5), config=TINY, validation=VALIDATION)
+    out = capsys.readouterr().out
+    assert "\r" not in out and out.count("\n") == 1
+    assert re.match(r"biased MF: 2 epochs in \d+\.\d s, loss \S+ → \S+, val_rmse \d\.\d+", out), out
+
+
+def test_progress_in_a_notebook_updates_one_display(monkeypatch, capsys):
+    shown = []
+
+    class Handle:
+        def update(self, obj):
+            shown.append(("update", obj._repr_mimebundle_()["text/plain"]))
+
+    def display(obj, display_id=False):
+        assert display_id is True
+        shown.append(("display", obj._repr_mimebundle_()["text/plain"]))
+        return Handle()
+
+    monkeypatch.setattr(base, "notebook_display", lambda: display)
+    BiasedMF(embedding_dim=2).fit(RATINGS, rating_scale=(1, 5), config=dataclasses.replace(TINY, epochs=5))
+    assert capsys.readouterr().out == ""  # nothing printed: the display is the output
+    kinds = [kind for kind, _ in shown]
+    assert kinds[0] == "display" and set(kinds[1:]) == {"update"}  # one display, updated in place
+    assert (
+        shown[0][1] == "biased MF: epoch 0/5 ..." and len(shown) <= 7
+    )  # at most once per epoch, + start, end
+    assert re.match(r"biased MF: 5 epochs in \d+\.\d s, loss ", shown[-1][1])
+
+
+def test_progress_lines_by_hand():
+    progress = Progress("I-AutoRec", min_interval=0.0)
+    progress.set_params({"epochs": 3})
+    stream = Terminal()
+    progress.on_train_begin()
+    progress._stream, progress._dynamic = stream, True  # as in a terminal
+    progress.on_epoch_end(0, {"loss": 1.25, "val_rmse": 0.98765})
+    assert re.fullmatch(r"I-AutoRec: epoch 1/3, loss 1\.25, val_rmse 0\.9877, \d+\.\d s", progress.text)
+    progress.on_epoch_end(1, {"loss": 1.0, "val_rmse": 0.9})
+    progress.on_epoch_end(2, {"loss": 0.75, "val_rmse": 0.95})
+    progress.on_train_end()
+    assert re.fullmatch(
+        r"I-AutoRec: 3 epochs in \d+\.\d s, loss 1\.25 → 0\.75, val_rmse 0\.95 \(best 0\.9, epoch 2\)",
+        progress.text,
+    )
+    assert stream.getvalue().count("\r") == 4 and stream.getvalue().endswith("\n")
 
 
 # --- every model under mixed precision ------------------------------------------------------------------------------

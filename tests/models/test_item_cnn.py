@@ -154,12 +154,14 @@ def test_content_model_learns_the_item_space_and_scores_cold_items(world, cold_s
     assert ceiling[graded] > table.loc["popularity", graded]  # the truth orders items better than chance
 
 
-def test_scorer_serves_the_neighbour_table(world, mf, tokens):
+def test_scorer_serves_the_neighbour_table(world, mf, tokens, capsys):
     x, vocab = tokens
     ids = world.items["item_id"].to_numpy()
+    capsys.readouterr()
     content = ic.ContentToMF(ic.text_cnn(vocab, x.shape[1], 9, filters=8, seed=0)).fit(
         mf, ids, x, config=FAST
     )
+    assert capsys.readouterr().out.startswith(f"content CNN: {FAST.epochs} epochs in ")  # the progress line
     everything = content.scorer(mf, ids, x)
     cold_id = int(np.setdiff1d(ids, mf.item_encoder.ids)[0])
     table = similar_movies(everything, world.items, cold_id, k=5)  # a movie nobody rated has neighbours
