@@ -208,14 +208,11 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_progress_is_on_by_default_and_a_neutral_setting():
-    from recsys_lab import recipes
-
+def test_progress_is_on_by_default_and_can_be_turned_off():
     assert TrainConfig().progress is True and TrainConfig().verbose == 0
     assert [type(c) for c in progress_callbacks(TrainConfig(), "x")] == [Progress]
     assert progress_callbacks(TrainConfig(progress=False), "x") == []
     assert progress_callbacks(TrainConfig(verbose=1), "x") == []  # Keras prints its own progress bar
-    assert "progress" in recipes.NEUTRAL
     assert base.notebook_display() is None  # pytest is no Jupyter kernel
     assert dataclasses.replace(TINY, progress=False) != TINY and dataclasses.replace(TINY) == TINY
 
