@@ -28,6 +28,7 @@ from recsys_lab.models.base import (
     KerasRecommender,
     StatefulNetwork,
     TrainConfig,
+    checked_validation,
     sparse_row_batches,
 )
 
@@ -121,6 +122,7 @@ class AutoRec(KerasRecommender):
             validation: a ratings table scored after every epoch, logged as `val_rmse` in `self.history`.
             callbacks: extra Keras callbacks (e.g. a live training curve).
         """
+        validation = checked_validation(validation, rating_scale)  # before anything changes
         self.config = config or self.config
         self._validation, self._callbacks = validation, list(callbacks)
         return super().fit(train, rating_scale=rating_scale)

@@ -22,6 +22,7 @@ import keras
 import numpy as np
 import scipy.sparse as sp
 
+from recsys_lab.data.dataset import check_ratings
 from recsys_lab.data.ids import IdEncoder
 from recsys_lab.methods.recommender import Recommender
 
@@ -145,7 +146,7 @@ class KerasRecommender(Recommender):
         path = Path(path)
         if path.suffix != ".keras":
             raise ValueError(f"save to a file ending in .keras (the Keras 3 format); got {path.name!r}")
-        self.network.state = self._state()
+        self.network.state = {**self._state(), "model_class": np.array(type(self).__name__)}
         self.network.save(path)
         return path
 
@@ -159,10 +160,34 @@ class KerasRecommender(Recommender):
         network = keras.saving.load_model(path, safe_mode=True, compile=False)
         if not isinstance(network, StatefulNetwork) or not network.state:
             raise ValueError(f"{path} does not hold a recsys_lab recommender saved with .save()")
+        held = str(network.state.get("model_class", ""))
+        kinds = {k.__name__: k for k in _subclasses(KerasRecommender)}
+        if cls is KerasRecommender and held in kinds:  # the base class loads whatever the file holds
+            cls = kinds[held]
+        if held and held != cls.__name__:
+            raise ValueError(f"{path} holds a {held}, not a {cls.__name__}: load it with {held}.load(path)")
         model = cls.__new__(cls)
         model.network = network
-        model._restore(network.state)
+        try:
+            model._restore(network.state)
+        except KeyError as missing:  # a file saved before model_class was written, by another model
+            raise ValueError(
+                f"{path} holds a {type(network).__name__} network, which a {cls.__name__} cannot read "
+                f"({missing} missing): load it with the class that saved it"
+            ) from None
         return model
+
+
+def checked_validation(validation, rating_scale=None):
+    """A `validation=` table checked as `fit` checks its training table (`check_ratings`), or None.
+
+    Called before a model changes anything, so a bad table leaves the model as it was.
+    """
+    return (
+        None
+        if validation is None
+        else check_ratings(validation, rating_scale=rating_scale, what="validation")
+    )
 
 
 def sparse_row_batches(matrix: sp.csr_matrix, batch_size: int, seed: int):
@@ -186,12 +211,17 @@ def sparse_row_batches(matrix: sp.csr_matrix, batch_size: int, seed: int):
     )
 
 
+def _subclasses(cls) -> list[type]:
+    return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
+
+
 class ValidationRMSE(keras.callbacks.Callback):
     """After each epoch, the RMSE on a ratings table, logged as `name` (`val_rmse`; e.g. `train_rmse` for a
     sample of the training ratings, to draw train and validation curves side by side)."""
 
     def __init__(self, model: Recommender, validation, name: str = "val_rmse"):
         super().__init__()
+        validation = check_ratings(validation, what=name)  # NaN or string ids would give val_rmse = nan
         self.recommender, self.validation, self.name = model, validation, name
 
     def on_epoch_end(self, epoch, logs=None):

@@ -22,7 +22,7 @@ import numpy as np
 from keras import ops
 
 from recsys_lab.methods.retrieval import pair_scores
-from recsys_lab.models.base import KerasRecommender, StatefulNetwork, TrainConfig
+from recsys_lab.models.base import KerasRecommender, StatefulNetwork, TrainConfig, checked_validation
 from recsys_lab.models.sparse import Embedding
 
 TRAIN = TrainConfig(epochs=20, batch_size=1024, learning_rate=2e-3)  # BiasedMF.fit's default
@@ -69,6 +69,7 @@ class BiasedMF(KerasRecommender):
     def fit(self, train, *, rating_scale=None, config: TrainConfig = TRAIN, validation=None,
             callbacks=()) -> BiasedMF:  # fmt: skip
         """Fit on a ratings table; `validation` (a ratings table) logs `val_rmse` per epoch in `self.history`."""
+        validation = checked_validation(validation, rating_scale)  # before anything changes
         self.config, self._validation, self._callbacks = config, validation, list(callbacks)
         return super().fit(train, rating_scale=rating_scale)
 

@@ -24,7 +24,7 @@ from keras import ops
 from recsys_lab.data.dataset import check_ratings
 from recsys_lab.data.features import item_features, user_features
 from recsys_lab.data.ids import IdEncoder
-from recsys_lab.models.base import KerasRecommender, StatefulNetwork, TrainConfig
+from recsys_lab.models.base import KerasRecommender, StatefulNetwork, TrainConfig, checked_validation
 from recsys_lab.models.sparse import Embedding
 
 TRAIN = TrainConfig(epochs=8, batch_size=1024, learning_rate=2e-3, steps_per_execution=8)  # fit's default
@@ -95,6 +95,7 @@ class MLPRegression(KerasRecommender):
         A feature no id of the training ratings has (an occupation only new users have) is set to 0: the
         network never learned a weight for it.
         """
+        validation = checked_validation(validation, rating_scale)  # before anything changes
         self.config, self._validation, self._callbacks = config, validation, list(callbacks)
         train = check_ratings(train, rating_scale=rating_scale, what="train")
         self.side = {}  # "user"/"item" → (ids, features (n, F), F names) for every id of the side table

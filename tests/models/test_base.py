@@ -14,6 +14,7 @@ import pytest
 import scipy.sparse as sp
 
 keras = pytest.importorskip("keras")
+from recsys_lab.data.dataset import DataError  # noqa: E402
 from recsys_lab.methods.baselines import GlobalMean  # noqa: E402
 from recsys_lab.models import base  # noqa: E402
 from recsys_lab.models.base import (  # noqa: E402
@@ -140,6 +141,49 @@ def test_save_and_load_refuse_what_is_not_a_fitted_recommender(fitted, tmp_path)
     plain.save(tmp_path / "plain.keras")
     with pytest.raises(ValueError, match="does not hold a recsys_lab recommender"):
         BiasedMF.load(tmp_path / "plain.keras")
+
+
+def test_loading_with_the_wrong_class_names_the_class_the_file_holds(fitted, tmp_path):
+    """BiasedMF's file loaded as an AutoRec used to raise a bare KeyError('embedding_dim')."""
+    from recsys_lab.models.autorec import AutoRec
+    from recsys_lab.models.base import KerasRecommender
+
+    model, _ = fitted
+    path = model.save(tmp_path / "mf.keras")
+    with pytest.raises(ValueError, match=r"holds a BiasedMF, not a AutoRec: load it with BiasedMF\.load"):
+        AutoRec.load(path)
+    assert type(KerasRecommender.load(path)) is BiasedMF  # the base class loads whatever the file holds
+
+
+def test_a_file_without_its_class_name_still_gets_a_clear_message(fitted, tmp_path):
+    from recsys_lab.models.autorec import AutoRec
+
+    model, _ = fitted
+    model.network.state = {k: v for k, v in model._state().items()}  # as files saved before model_class
+    model.network.save(tmp_path / "old.keras")
+    with pytest.raises(ValueError, match=r"holds a MFNetwork network, which a AutoRec cannot read"):
+        AutoRec.load(tmp_path / "old.keras")
+    assert isinstance(BiasedMF.load(tmp_path / "old.keras"), BiasedMF)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"rating": [4.0, np.nan, 3.0, 2.0]}, "validation: 1 rating"),
+        ({"user_id": ["a", 2, 3, 99]}, "user_id"),
+    ],
+)
+def test_a_bad_validation_table_is_refused_before_the_model_changes(fitted, bad, message):
+    """One NaN used to give val_rmse = [nan, nan]; string ids numpy's raw 'invalid literal for int()'."""
+    model, _ = fitted
+    before = model.predict(VALIDATION["user_id"], VALIDATION["item_id"])
+    history, config = model.history, model.config
+    with pytest.raises(DataError, match=message):
+        model.fit(RATINGS, rating_scale=(1, 5), config=TINY, validation=VALIDATION.assign(**bad))
+    np.testing.assert_array_equal(model.predict(VALIDATION["user_id"], VALIDATION["item_id"]), before)
+    assert model.history is history and model.config is config  # nothing half-fitted
+    with pytest.raises(DataError, match="train_rmse"):
+        ValidationRMSE(model, VALIDATION.assign(**bad), "train_rmse")
 
 
 # --- callbacks and batches, by hand -------------------------------------------------------------------------------
