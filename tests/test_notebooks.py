@@ -58,3 +58,11 @@ def test_setup_cell_is_identical_in_every_notebook():
         for path in NOTEBOOKS
     }
     assert len(set(setups.values())) == 1, f"setup cells differ: {sorted(setups)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_branches_read_the_data_loaded_not_the_parameter(path):
+    """Without any data, DATASET may say "ml-100k" while `ds` is the synthetic world: branch on `ds.name`."""
+    nb = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert not re.findall(r"\bDATASET\s*(?:==|!=|\bin\b|\bnot in\b)", code), path.name
