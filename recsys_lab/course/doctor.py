@@ -20,12 +20,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-MIN_TENSORFLOW = (2, 16)
 # Set before TensorFlow is first imported, these keep its start-up lines off stderr: "All log messages before
 # absl::InitializeLog() ...", "oneDNN custom operations are on ..." and the CPU-instructions notice. Both are
 # needed: TF_CPP_MIN_LOG_LEVEL alone leaves the oneDNN line and the absl warning.
 QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
-MIN_KERAS = (3, 3)
 # ipywidgets' major version -> the major version of the JupyterLab front end that renders it
 WIDGETS_FRONT_END = {7: 1, 8: 3}
 
@@ -76,6 +74,32 @@ def _as_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(m.group()) if (m := re.match(r"\d+", p)) else 0 for p in version.split(".")[:3])
 
 
+_FLOOR = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*>=\s*([0-9][0-9.]*)")
+
+
+def declared_floors() -> dict[str, str]:
+    """The lowest version the kit declares for each dependency: `{"keras": "3.6", "tensorflow": "2.16", ...}`.
+
+    Read from the installed kit's metadata (else the checkout's pyproject.toml), so the doctor checks the floors
+    that pyproject declares and `.ci/floors-check` proves. Extras count only for TensorFlow (the cpu extra).
+    """
+    try:
+        lines = importlib.metadata.requires("recsys-lab") or []
+    except importlib.metadata.PackageNotFoundError:
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+        text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
+        block = re.search(r"^dependencies = \[(.*?)^\]", text, re.DOTALL | re.MULTILINE)
+        lines = re.findall(r'"([^"]+)"', block.group(1)) if block else []
+        lines += [f"{name}>={floor}" for name, floor in re.findall(r'"(tensorflow[a-z-]*)>=([0-9.]+)', text)]
+    floors: dict[str, str] = {}
+    for line in lines:
+        if (match := _FLOOR.match(line)) is None or ("extra ==" in line and "tensorflow" not in line):
+            continue
+        name = "tensorflow" if match[1].startswith("tensorflow") else match[1].lower()
+        floors.setdefault(name, match[2])
+    return floors
+
+
 def tensorflow_version() -> str | None:
     for dist in ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly"):
         if (v := _version(dist)) is not None:
@@ -96,14 +120,9 @@ def check_packages() -> list[Check]:
             "" if ok else "the kit is tested on Python 3.10-3.13; create a venv with one of them",
         )
     )
-    for dist, minimum in [
-        ("numpy", "1.24"),
-        ("pandas", "2.0"),
-        ("scipy", "1.10"),
-        ("plotly", "5.20"),
-        ("ipywidgets", "8.0"),
-        ("pooch", "1.8"),
-    ]:
+    floors = declared_floors()
+    for dist in ("numpy", "pandas", "scipy", "plotly", "ipywidgets", "pooch"):
+        minimum = floors.get(dist, "0")
         v = _version(dist)
         if v is None:
             checks.append(Check(dist, "fail", "not installed", f"pip install '{dist}>={minimum}'"))
@@ -218,6 +237,11 @@ def tensorflow_gpus() -> list[str]:
 def check_deep_learning() -> list[Check]:
     """TensorFlow, Keras 3 and the GPU; imports TensorFlow (a few seconds)."""
     checks = []
+    floors = declared_floors()
+    min_tf, min_keras = (
+        floors.get("tensorflow", "2.16"),
+        floors.get("keras", "3"),
+    )  # 2.16: the first with Keras 3
     tf_version = tensorflow_version()
     if tf_version is None:
         return [
@@ -229,13 +253,13 @@ def check_deep_learning() -> list[Check]:
                 "in Colab TensorFlow is preinstalled",
             )
         ]
-    if _as_tuple(tf_version) < MIN_TENSORFLOW:
+    if _as_tuple(tf_version) < _as_tuple(min_tf):
         checks.append(
             Check(
                 "tensorflow",
                 "fail",
-                f"{tf_version} is older than 2.16 (Keras 3 needs 2.16+)",
-                "pip install -U 'tensorflow>=2.16'",
+                f"{tf_version} is older than {min_tf}, the oldest the kit is tested with (Keras 3 needs 2.16+)",
+                f"pip install -U 'tensorflow>={min_tf}'",
             )
         )
     else:
@@ -273,16 +297,16 @@ def check_deep_learning() -> list[Check]:
                 "keras",
                 "fail",
                 f"Keras {keras.__version__} is legacy Keras 2",
-                "pip install -U 'keras>=3.3' and uninstall tf-keras",
+                f"pip install -U 'keras>={min_keras}' and uninstall tf-keras",
             )
         )
-    elif _as_tuple(keras.__version__) < MIN_KERAS:
+    elif _as_tuple(keras.__version__) < _as_tuple(min_keras):
         checks.append(
             Check(
                 "keras",
                 "fail",
-                f"Keras {keras.__version__} is older than 3.3",
-                "pip install -U 'keras>=3.3', then restart the kernel",
+                f"Keras {keras.__version__} is older than {min_keras}, the oldest the kit is tested with",
+                f"pip install -U 'keras>={min_keras}', then restart the kernel",
             )
         )
     elif keras.backend.backend() != "tensorflow":

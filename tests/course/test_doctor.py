@@ -195,3 +195,25 @@ def test_quiet_tensorflow_sets_only_what_the_user_left_unset_and_undoes_it(monke
         assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0" and os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
     assert "TF_ENABLE_ONEDNN_OPTS" not in os.environ and os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
     assert set(doctor.QUIET_TENSORFLOW) == {"TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS"}
+
+
+def test_the_doctor_checks_the_floors_pyproject_declares():
+    """One source: the floors come from the kit's metadata (pyproject), which .ci/floors-check proves."""
+    from .. import helpers
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    declared = tomllib.loads((helpers.ROOT / "pyproject.toml").read_text())["project"]
+    floors = doctor.declared_floors()
+    for line in declared["dependencies"]:
+        name, _, floor = line.partition(">=")
+        assert floors[name.strip().lower()] == floor.strip(), line
+    cpu = [line for line in declared["optional-dependencies"]["cpu"] if line.startswith("tensorflow-cpu")]
+    assert floors["tensorflow"] == cpu[0].split(">=")[1].split(";")[0].strip()
+    assert "pytest" not in floors  # a test tool's floor is not the learner's business
+
+
+def test_a_package_below_its_floor_fails_with_the_declared_floor(monkeypatch):
+    monkeypatch.setattr(doctor, "declared_floors", lambda: {"numpy": "9.1", "keras": "3.6"})
+    numpy = next(c for c in doctor.check_packages() if c.name == "numpy")
+    assert numpy.status == "fail" and "older than 9.1" in numpy.detail and "numpy>=9.1" in numpy.fix
