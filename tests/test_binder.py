@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
-from packaging.markers import default_environment
-from packaging.requirements import Requirement
 
 from scripts import badges, binder_requirements
 
 ROOT = Path(__file__).resolve().parents[1]
-
-LINUX = {**default_environment(), "sys_platform": "linux", "platform_machine": "x86_64"}
 
 
 def test_binder_files_are_generated_from_pyproject():
@@ -23,15 +20,120 @@ def test_binder_files_are_generated_from_pyproject():
         assert path.is_file() and path.read_text(encoding="utf-8") == text, (
             f"binder/{name} is out of date: run python scripts/binder_requirements.py"
         )
+    assert binder_requirements.check() == [], "run python scripts/binder_requirements.py --lock"
 
 
-def test_binder_installs_cpu_tensorflow_the_lab_and_the_kit():
+def test_binder_installs_the_kit_with_cpu_tensorflow_and_the_lab_at_the_locked_versions():
     lines = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
-    assert lines[-1] == "-e .", "the kit itself, installed from the repository root"
-    wanted = [Requirement(line) for line in lines if line and not line.startswith(("#", "-"))]
-    names = {r.name for r in wanted if r.marker is None or r.marker.evaluate(LINUX)}
-    assert {"tensorflow-cpu", "keras", "jupyterlab", "ipywidgets", "plotly"} <= names
-    assert "tensorflow" not in names, "Binder is CPU-only: the full TensorFlow wheel is twice the size"
+    assert [line for line in lines if not line.startswith("#")] == ["-c constraints.txt", "-e .[cpu,lab]"]
+    pins, problems = binder_requirements.read_lock((ROOT / "binder" / "constraints.txt").read_text())
+    assert problems == []
+    assert {"tensorflow-cpu", "keras", "jupyterlab", "ipykernel", "ipywidgets", "plotly", "pytest"} <= set(
+        pins
+    )
+    assert "tensorflow" not in pins, "Binder is CPU-only: the full TensorFlow wheel is twice the size"
+    assert not [name for name in pins if name.startswith("nvidia-")], "no CUDA libraries in a CPU image"
+    assert (ROOT / "binder" / "runtime.txt").read_text() == f"python-{binder_requirements.PYTHON}\n"
+
+
+@pytest.fixture
+def copy(tmp_path):
+    """A copy of pyproject.toml and binder/ that --check finds current, to break one way at a time."""
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    shutil.copytree(ROOT / "binder", tmp_path / "binder")
+    assert binder_requirements.check(tmp_path) == []
+    return tmp_path
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _pin(root: Path, name: str) -> str:
+    return binder_requirements.read_lock((root / "binder" / "constraints.txt").read_text())[0][name]
+
+
+def _check_fails(root: Path, capsys, *words: str) -> None:
+    assert binder_requirements.main(["--check"], root=root) == 1
+    out = capsys.readouterr().out
+    assert all(word in out for word in words), out
+    assert "--lock" in out, "the failure says how to fix it"
+
+
+def test_check_fails_on_a_stale_pin_when_a_floor_is_raised_past_it(copy, capsys):
+    _edit(copy / "pyproject.toml", '"keras>=', '"keras>=999,>=')
+    _check_fails(copy, capsys, f"keras=={_pin(copy, 'keras')}", ">=999")
+
+
+def test_check_fails_on_a_pin_outside_the_specifier(copy, capsys):
+    lock = copy / "binder" / "constraints.txt"
+    _edit(lock, f"\nnumpy=={_pin(copy, 'numpy')}", "\nnumpy==1.0.0")
+    _check_fails(copy, capsys, "numpy==1.0.0")
+
+
+def test_check_fails_on_a_dependency_the_lock_lacks(copy, capsys):
+    lock = copy / "binder" / "constraints.txt"
+    lock.write_text(
+        "".join(line for line in lock.read_text().splitlines(True) if not line.startswith("plotly="))
+    )
+    _check_fails(copy, capsys, "lacks plotly")
+    # a dependency added to pyproject (here to the test extra) without a new lock
+    _edit(copy / "pyproject.toml", "test = [\n", 'test = [\n    "hypothesis>=6",\n')
+    _check_fails(copy, capsys, "lacks hypothesis")
+
+
+def test_check_fails_on_requirements_not_as_generated_or_a_lock_not_written_by_lock(copy, capsys):
+    _edit(copy / "binder" / "requirements.txt", "-e .[cpu,lab]", "-e .[cpu,lab,gpu]")
+    _check_fails(copy, capsys, "binder/requirements.txt is not as generated")
+    shutil.copytree(ROOT / "binder", copy / "binder", dirs_exist_ok=True)
+    lock = copy / "binder" / "constraints.txt"
+    lock.write_text(lock.read_text().replace("# Generated", "# Written by hand", 1) + "pandas>=2\n")
+    _check_fails(copy, capsys, "not written by --lock", "not an exact pin")
+    lock.unlink()
+    _check_fails(copy, capsys, "constraints.txt is missing")
+
+
+def test_check_needs_only_what_applies_on_binders_machine(copy):
+    """A requirement for another platform (the cpu extra's macOS TensorFlow) is not asked of the lock."""
+    wanted = {r.name for r in binder_requirements.direct_requirements(copy)}
+    assert "tensorflow-cpu" in wanted and "tensorflow" not in wanted
+    _edit(
+        copy / "pyproject.toml",
+        "cpu = [\n",
+        "cpu = [\n    \"tensorflow-metal>=1; sys_platform == 'darwin'\",\n",
+    )
+    assert binder_requirements.check(copy) == []
+
+
+def test_check_fails_when_the_lock_pins_a_build_tool_that_pip_could_not_use(copy, capsys):
+    # CI's PIP_CONSTRAINT reaches the isolated build of the kit: a locked setuptools must fit [build-system]
+    setuptools = _pin(copy, "setuptools")
+    _edit(copy / "binder" / "constraints.txt", f"\nsetuptools=={setuptools}", "\nsetuptools==60.0.0")
+    _check_fails(copy, capsys, "[build-system] wants setuptools")
+
+
+def test_lock_is_resolved_by_uv_for_binders_machine_and_written_with_its_header(copy, monkeypatch):
+    seen = {}
+
+    def run(command, cwd, **kwargs):
+        seen["command"], seen["cwd"] = command, cwd
+        out = Path(command[command.index("-o") + 1])
+        out.write_text((ROOT / "binder" / "constraints.txt").read_text().split("\n", 3)[3])
+        return binder_requirements.subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(binder_requirements.subprocess, "run", run)
+    (copy / "binder" / "constraints.txt").unlink()
+    assert binder_requirements.main(["--lock"], root=copy) == 0
+    command = " ".join(seen["command"])
+    assert (
+        seen["cwd"] == copy and "pip compile pyproject.toml --extra cpu --extra lab --extra test" in command
+    )
+    assert f"--python-version {binder_requirements.PYTHON} --python-platform x86_64-manylinux" in command
+    assert (copy / "binder" / "constraints.txt").read_text() == (
+        ROOT / "binder" / "constraints.txt"
+    ).read_text()
 
 
 def test_movielens_is_never_baked_into_the_image():
@@ -83,9 +185,10 @@ def test_badge_writing_is_idempotent_and_keeps_the_title_first():
 
 
 def test_colab_installs_the_kit_from_the_configured_repository():
-    source = f"git+{'/'.join(['https://github.com', *badges.repository()])}"
+    owner, name = badges.repository()
+    repository = f'REPOSITORY = "https://github.com/{owner}/{name}"'  # the cell installs git+{REPOSITORY}
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         setup = next(
             c.source for c in nbformat.read(path, as_version=4).cells if "setup_notebook" in c.source
         )
-        assert f"@ {source}" in setup, f"{path.name}: the setup cell installs from another repository"
+        assert repository in setup, f"{path.name}: the setup cell installs from another repository"
