@@ -100,3 +100,21 @@ def test_bias_baseline_on_official_folds_matches_the_target(ml100k):
         train, test = splits.official_fold(ml100k, fold)
         rmses.append(evaluate_ratings(BiasBaseline().fit(train, rating_scale=(1, 5)), test)["rmse"])
     assert np.mean(rmses) <= 0.946
+
+
+def test_popularity_ranks_by_count_not_by_mean_rating():
+    """Item 1: three ratings of 2; item 2: one 5. Ranked by count item 1 leads; by (damped) mean item 2 would."""
+    train = pd.DataFrame(
+        {"user_id": [1, 2, 3, 4, 5], "item_id": [1, 1, 1, 2, 3], "rating": [2.0, 2, 2, 5, 3]}
+    )
+    model = Popularity().fit(train)
+    assert model.recommend(5, k=2)["item_id"].tolist() == [
+        1,
+        2,
+    ]  # 5 rated item 3: unseen 1 (3 ratings), 2 (1)
+    np.testing.assert_array_equal(
+        model.score_pairs(np.array([0, 0, 0]), np.array([0, 1, 2])), [3.0, 1.0, 1.0]
+    )
+    assert (
+        model.predict([5], [2])[0] > model.predict([5], [1])[0]
+    )  # while its predicted rating says otherwise

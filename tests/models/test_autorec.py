@@ -213,3 +213,30 @@ def test_training_explorer_trains_with_a_live_curve(split, monkeypatch, capsys):
     button.click()
     assert capsys.readouterr().out.count("validation RMSE per epoch") == 5  # redrawn after every epoch
     assert not button.disabled
+
+
+def test_an_unseen_user_gets_the_global_mean_plus_the_items_bias(item_model, split):
+    """The fallback is the user+item bias model: for a new user, μ + b_i (b_u = 0), not μ alone."""
+    bias = BiasBaseline().fit(split.train, rating_scale=(1, 5))  # fitted on its own: an independent reference
+    items = split.train["item_id"].drop_duplicates().to_numpy()[:20]
+    expected = bias.predict(np.full(len(items), 999_999), items)
+    np.testing.assert_allclose(item_model.predict(np.full(len(items), 999_999), items), expected, rtol=1e-6)
+    assert np.ptp(expected) > 0.2  # the items' biases differ: a prediction of μ alone would fail above
+
+
+@pytest.mark.parametrize("kind", ["item", "user"])
+def test_known_pairs_are_predicted_by_the_network_not_the_fallback(kind, item_model, user_model, split):
+    model = item_model if kind == "item" else user_model
+    known = split.train.sample(300, random_state=0)
+    u = model.user_encoder.transform(known["user_id"])
+    i = model.item_encoder.transform(known["item_id"])
+    rec = model.reconstruct(
+        model.rows
+    )  # rows × columns: items × users for I-AutoRec, users × items for U-AutoRec
+    network = np.clip(rec[i, u] if kind == "item" else rec[u, i], 1, 5)
+    pred = model.predict(known["user_id"], known["item_id"])
+    np.testing.assert_allclose(pred, network, rtol=1e-5)
+    fallback = (
+        BiasBaseline().fit(split.train, rating_scale=(1, 5)).predict(known["user_id"], known["item_id"])
+    )
+    assert np.abs(pred - fallback).mean() > 0.1  # far from what the bias fallback alone would say

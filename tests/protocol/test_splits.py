@@ -165,3 +165,20 @@ def test_cold_item_split(world):
     assert set(split.cold_items) != set(splits.cold_item_split(world, 0.25, seed=2).cold_items)
     with pytest.raises(ValueError, match="strictly between"):
         splits.cold_item_split(world, 1.0, seed=1)
+
+
+@pytest.mark.parametrize("test_fraction", [0.75, 0.9])
+def test_by_user_split_keeps_every_user_a_training_rating_even_at_a_high_test_fraction(test_fraction):
+    """At 0.25 the guard never acts (round(n / 4) < n): at 0.75 or 0.9 users with 1-3 ratings need it."""
+    ratings = pd.DataFrame(
+        {
+            "user_id": [1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4],
+            "item_id": [1, 1, 2, 1, 2, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+            "rating": [4.0] * 16,
+        }
+    )
+    train, test = splits.random_split(ratings, test_fraction, seed=0, by_user=True)
+    assert set(train["user_id"]) == {1, 2, 3, 4}  # nobody loses all their ratings to test
+    counts = ratings["user_id"].value_counts()
+    expected = np.minimum(np.rint(counts * test_fraction), counts - 1)  # the documented rule, n_u known
+    assert test["user_id"].value_counts().reindex(counts.index, fill_value=0).to_dict() == expected.to_dict()
