@@ -143,5 +143,5 @@ def planted_ceiling(ds: Dataset, split: Split, *, k: int = 10) -> dict[str, floa
     relevant = sp.csr_matrix((np.ones(len(test)), (np.searchsorted(users, test["user_id"]),
                                                    np.searchsorted(cold, test["item_id"]))), shape=scores.shape)  # fmt: skip
     expected = ds.truth.expected_rating(test["user_id"], test["item_id"])
-    return {f"ndcg@{k} (cold catalogue)": ranking_metrics(top_k(scores, k), relevant, k)[f"ndcg@{k}"],
+    return {f"ndcg@{k} (cold catalogue)": ranking_metrics(top_k(scores, k, last_among_ties=relevant), relevant, k)[f"ndcg@{k}"],
             f"ndcg@{k} (rated, graded)": rated_ndcg(test["user_id"], test["rating"], expected, k=k)[f"ndcg@{k}"]}  # fmt: skip

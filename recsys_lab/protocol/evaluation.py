@@ -58,6 +58,10 @@ def ranked_lists(
 ) -> tuple[np.ndarray, sp.csr_matrix]:
     """Every test user's top-`k` over the full catalogue (seen items excluded) and their relevant items.
 
+    Ties count against the model: an item the user rated in test comes after every other item with the
+    same score (`top_k(..., last_among_ties=relevant)`). So a model that scores all items alike gets no
+    hit, never the credit that ranking ties by item id would give it (ml-100k's lowest ids are popular).
+
     Returns:
         `(recommended, relevant)`: `(num_users_tested, k)` dense item indices, best first (-1 = padding), and
         the users' rows of the `(num_users, num_items)` relevance matrix, in the same user order; what
@@ -74,7 +78,8 @@ def ranked_lists(
     lists = []
     for start in range(0, len(users), batch_size):
         batch = users[start : start + batch_size]
-        lists.append(top_k(model.score_items(batch), k, exclude=model.seen[batch]))
+        scores = model.score_items(batch)
+        lists.append(top_k(scores, k, exclude=model.seen[batch], last_among_ties=relevant[batch]))
     return np.vstack(lists), relevant[users]
 
 

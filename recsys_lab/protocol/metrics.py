@@ -72,43 +72,58 @@ def mae(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.mean(np.abs(y_true - y_pred)))
 
 
-def _dense_mask(exclude: np.ndarray | sp.sparray | sp.spmatrix, shape: tuple[int, ...]) -> np.ndarray:
+def _dense_mask(
+    exclude: np.ndarray | sp.sparray | sp.spmatrix, shape: tuple[int, ...], name: str = "exclude"
+) -> np.ndarray:
     if sp.issparse(exclude):
         exclude = sp.csr_array(exclude)
         if exclude.shape != shape:
-            raise ValueError(f"exclude has shape {exclude.shape}, scores {shape}: they must match")
+            raise ValueError(f"{name} has shape {exclude.shape}, scores {shape}: they must match")
         mask = np.zeros(shape, dtype=bool)
         mask[exclude.nonzero()] = True  # explicit zeros are not "seen"
         return mask
     mask = np.asarray(exclude)
     if mask.dtype != bool or mask.shape != shape:
         raise ValueError(
-            f"exclude must be a scipy.sparse matrix or a boolean array of shape {shape}, "
+            f"{name} must be a scipy.sparse matrix or a boolean array of shape {shape}, "
             f"got {mask.dtype} {mask.shape}"
         )
     return mask
 
 
 def top_k(
-    scores: np.ndarray, k: int, exclude: np.ndarray | sp.sparray | sp.spmatrix | None = None
+    scores: np.ndarray,
+    k: int,
+    exclude: np.ndarray | sp.sparray | sp.spmatrix | None = None,
+    *,
+    last_among_ties: np.ndarray | sp.sparray | sp.spmatrix | None = None,
 ) -> np.ndarray:
     """The `k` best-scored items of each user, best first.
 
-    Order: descending score, ties broken by the lower item index, so the result equals a full stable
-    sort by `(-score, item_index)` and is reproducible. Items marked in `exclude` (usually those seen
+    Order: descending score; among equal scores, the items marked in `last_among_ties` come after the
+    others, then the lower item index first. The result equals a full stable sort by
+    `(-score, marked, item_index)` and is reproducible. Items marked in `exclude` (usually those seen
     in training) are never returned; a user with fewer than `k` other items gets -1 padding.
     `np.partition` finds each user's k-th best score in O(num_items), so only k items get sorted.
+
+    Scoring a list against held-out items, pass those items as `last_among_ties`: a tie then never
+    helps the model (as in `sampled_ranking_metrics`). A model that gives every item the same score
+    knows nothing, and gets no hit at all, instead of the credit the lowest ids would give it.
 
     Args:
         scores: float array `(num_users, num_items)`, not modified.
         k: list length, `1 <= k <= num_items`.
         exclude: None, a scipy.sparse matrix (nonzero = excluded) or a boolean array, same shape.
+        last_among_ties: None, a scipy.sparse matrix or a boolean array, same shape: items placed after
+            every other item with the same score (usually each user's held-out relevant items).
 
     Returns:
         int64 array `(num_users, k)` of item indices.
 
     >>> top_k(np.array([[1.0, 3.0, 3.0, 2.0]]), k=2, exclude=np.array([[False, True, False, False]]))
     array([[2, 3]])
+    >>> top_k(np.array([[2.0, 2.0, 2.0]]), k=2, last_among_ties=np.array([[True, False, False]]))
+    array([[1, 2]])
     """
     scores = np.asarray(scores)
     if scores.ndim != 2:
@@ -128,11 +143,23 @@ def top_k(
     # The k-th best score per user; everything strictly above it is in the top k ...
     kth = np.partition(masked, num_items - k, axis=1)[:, num_items - k, None]  # (num_users, 1)
     above = masked > kth
-    # ... and the remaining slots go to the allowed items tied at kth, lowest index first.
+    # ... and the remaining slots go to the allowed items tied at kth: unmarked ones first, then marked
+    # ones, each lowest index first.
+    marked = (
+        np.zeros(scores.shape, bool)
+        if last_among_ties is None
+        else _dense_mask(last_among_ties, scores.shape, "last_among_ties")
+    )
     tied = (masked == kth) & allowed
     free_slots = k - above.sum(axis=1)
-    crowded = tied.sum(axis=1) > free_slots  # users with more ties than free slots (rare with floats)
-    tied[crowded] &= np.cumsum(tied[crowded], axis=1) <= free_slots[crowded, None]
+    crowded = tied.sum(axis=1) > free_slots  # users with more ties than free slots
+    if crowded.any():
+        free = free_slots[crowded, None]
+        first = tied[crowded] & ~marked[crowded]
+        first &= np.cumsum(first, axis=1) <= free
+        then = tied[crowded] & marked[crowded]
+        then &= np.cumsum(then, axis=1) <= free - first.sum(axis=1, keepdims=True)
+        tied[crowded] = first | then
     chosen = above | tied  # at most k per user
 
     # Gather the chosen items (in index order) into a padded (num_users, k) array.
@@ -142,10 +169,11 @@ def top_k(
     result = np.full((num_users, k), PAD, dtype=np.int64)
     result[rows, slot] = items
 
-    # Sort the k candidates by descending score; the stable sort keeps index order among ties,
-    # and the padding (scored -inf, placed last) stays last.
+    # Sort the k candidates by descending score, then unmarked before marked; lexsort is stable, so index
+    # order stays among full ties, and the padding (scored -inf, placed last) stays last.
     candidate_scores = np.where(result >= 0, np.take_along_axis(masked, np.maximum(result, 0), 1), -np.inf)
-    order = np.argsort(-candidate_scores, axis=1, kind="stable")
+    candidate_marked = np.take_along_axis(marked, np.maximum(result, 0), 1) & (result >= 0)
+    order = np.lexsort((candidate_marked, -candidate_scores), axis=1)
     return np.take_along_axis(result, order, axis=1)
 
 

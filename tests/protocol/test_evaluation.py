@@ -36,8 +36,8 @@ def test_ranking_matches_a_brute_force_loop(split):
         seen = set(split.train[split.train.user_id == user].item_id)
         candidates = [i for i in model.item_encoder.ids if i not in seen]
         scores = {i: model.predict([user], [i])[0] for i in candidates}
-        # unclipped scores rank the same here: no prediction reaches the clip
-        ranked = sorted(candidates, key=lambda i: (-scores[i], i))[:5]
+        # unclipped scores rank the same here: no prediction reaches the clip; ties count against the model
+        ranked = sorted(candidates, key=lambda i: (-scores[i], i in relevant, i))[:5]
         hits = [r for r, i in enumerate(ranked, 1) if i in relevant]
         ideal = sum(1 / np.log2(r + 1) for r in range(1, min(5, len(relevant)) + 1))
         ndcgs.append(sum(1 / np.log2(r + 1) for r in hits) / ideal)
@@ -45,6 +45,24 @@ def test_ranking_matches_a_brute_force_loop(split):
     assert got["users"] == len(ndcgs)
     assert got["ndcg@5"] == pytest.approx(np.mean(ndcgs))
     assert got["recall@5"] == pytest.approx(np.mean(recalls))
+
+
+def test_full_ranking_gives_a_constant_scorer_no_credit(split):
+    # GlobalMean scores every item alike: ties must not hand it the lowest item ids as its list
+    const = evaluate_ranking(GlobalMean().fit(split.train), split, k=10)
+    assert const["hit_rate@10"] == 0.0 and const["ndcg@10"] == 0.0
+    pop = evaluate_ranking(Popularity().fit(split.train), split, k=10)
+    assert pop["ndcg@10"] > 0.05
+
+
+@pytest.mark.real_data
+def test_full_ranking_constant_scorer_below_random_on_ml100k(ml100k):
+    # ml-100k's lowest item ids are popular films: ranking ties by id gave the global mean NDCG@10 0.083,
+    # four times a random scorer's (0.021). With ties against the model it gets nothing.
+    split = splits.random_split(ml100k.ratings, 0.2, seed=0, by_user=True)
+    const = evaluate_ranking(GlobalMean().fit(split.train), split, k=10)
+    assert const["ndcg@10"] == 0.0
+    assert evaluate_ranking(Popularity().fit(split.train), split, k=10)["ndcg@10"] > 0.05
 
 
 def test_sampled_metrics_separate_informed_from_constant_scores(split):

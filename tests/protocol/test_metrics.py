@@ -28,12 +28,15 @@ SEEDS = [0, 1, 2, 3]
 # ---------------------------------------------------------------------------------------------------
 
 
-def brute_top_k(scores: np.ndarray, k: int, exclude: np.ndarray | None = None) -> np.ndarray:
+def brute_top_k(
+    scores: np.ndarray, k: int, exclude: np.ndarray | None = None, marked: np.ndarray | None = None
+) -> np.ndarray:
     num_users, num_items = scores.shape
     result = np.full((num_users, k), -1, dtype=np.int64)
     for u in range(num_users):
         allowed = [i for i in range(num_items) if exclude is None or not exclude[u, i]]
-        ranked = sorted(allowed, key=lambda i: (-scores[u, i], i))[:k]  # tie: lower index first
+        # tie: unmarked items before marked ones, then the lower index first
+        ranked = sorted(allowed, key=lambda i: (-scores[u, i], marked is not None and marked[u, i], i))[:k]
         result[u, : len(ranked)] = ranked
     return result
 
@@ -142,6 +145,36 @@ def test_top_k_matches_brute_force(seed: int, ties: bool) -> None:
         np.testing.assert_array_equal(top_k(scores, k, exclude=exclude), brute_top_k(scores, k, exclude))
     assert (top_k(scores, 5, exclude=exclude)[0] == -1).all()
     assert (top_k(scores, 5, exclude=exclude)[1, 2:] == -1).all()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_top_k_puts_marked_items_last_among_ties(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    scores = random_scores(rng, (30, 17), ties=True)
+    exclude = rng.random((30, 17)) < 0.3
+    marked = rng.random((30, 17)) < 0.3
+    for k in (1, 3, 5, 17):
+        got = top_k(scores, k, exclude=exclude, last_among_ties=marked)
+        np.testing.assert_array_equal(got, brute_top_k(scores, k, exclude, marked))
+        sparse = top_k(scores, k, exclude=sp.csr_array(exclude), last_among_ties=sp.csr_matrix(marked))
+        np.testing.assert_array_equal(sparse, got)
+    # marks change the order only among equal scores: with distinct scores the list is the same
+    distinct = random_scores(rng, (30, 17), ties=False)
+    np.testing.assert_array_equal(top_k(distinct, 5, last_among_ties=marked), top_k(distinct, 5))
+
+
+def test_top_k_constant_scores_rank_every_marked_item_last() -> None:
+    # a model that knows nothing scores all items alike: the held-out (marked) items never enter the top k
+    scores = np.full((3, 8), 3.5)
+    marked = np.zeros((3, 8), bool)
+    marked[0, [0, 1]] = True  # the lowest ids, which a tie by index would rank first
+    marked[1, [2, 5, 7]] = True
+    marked[2, :5] = True
+    top = top_k(scores, 3, last_among_ties=marked)
+    np.testing.assert_array_equal(top, [[2, 3, 4], [0, 1, 3], [5, 6, 7]])
+    assert not np.take_along_axis(marked, top, axis=1).any()
+    with pytest.raises(ValueError, match="last_among_ties"):
+        top_k(scores, 3, last_among_ties=np.zeros((3, 7), bool))
 
 
 def test_top_k_sparse_exclude_any_format_and_never_returned() -> None:
