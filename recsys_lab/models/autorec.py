@@ -1,7 +1,8 @@
 """AutoRec (Sedhain et al. 2015): an autoencoder that reconstructs rating vectors, trained on observed entries only.
 
 Each training example is one row of the rating matrix: an item's ratings by all users (I-AutoRec, the
-better variant) or a user's ratings of all items (U-AutoRec). With x the row and m its mask (1 where rated):
+better variant) or a user's ratings of all items (U-AutoRec). With x the row (0 where unrated) and m its mask
+(1 where a rating was observed, whatever its value, 0 included):
 
     h = f(W x + b)            the code: a compact summary of the row (`encode`)
     x̂ = g(V h + c)            the reconstruction: a predicted rating for *every* entry
@@ -37,9 +38,16 @@ TRAIN = TrainConfig(epochs=25, batch_size=256, learning_rate=3e-3)  # AutoRec's 
 
 @keras.saving.register_keras_serializable(package="recsys_lab")
 def masked_mse(y_true, y_pred):
-    """Mean squared error over the observed (nonzero) entries of each batch; unrated entries add nothing."""
-    mask = ops.cast(ops.not_equal(y_true, 0), y_pred.dtype)
-    return ops.sum(mask * ops.square(y_true - y_pred)) / ops.maximum(ops.sum(mask), 1.0)
+    """Mean squared error over the observed entries of each batch; unrated entries (NaN in `y_true`) add nothing.
+
+    The mask comes from what was observed, not from the value: on a scale that contains 0, a rating of 0 is a
+    rating. (The network's *input* still holds 0 where nothing was rated: a layer cannot take NaN.)
+    """
+    y_true = ops.cast(y_true, y_pred.dtype)
+    observed = ops.logical_not(ops.isnan(y_true))
+    mask = ops.cast(observed, y_pred.dtype)
+    error = ops.where(observed, y_true, y_pred) - y_pred  # 0 where unrated, and no NaN anywhere
+    return ops.sum(mask * ops.square(error)) / ops.maximum(ops.sum(mask), 1.0)
 
 
 @keras.saving.register_keras_serializable(package="recsys_lab")
@@ -84,7 +92,8 @@ class AutoRec(KerasRecommender):
 
     Pairs whose user or item was not in training fall back to a user+item bias model. `masked=False` trains
     with the article's plain MSE over every entry; `loss` trains with any Keras loss `(y_true, y_pred)` of your
-    own instead (rows of ratings, 0 = unrated), such as chapter 02's weighted loss.
+    own instead, such as chapter 02's weighted loss. Its `y_true` holds rows of ratings with NaN where nothing
+    was rated, as `masked_mse`'s does; `y_pred` has no NaN.
     """
 
     def __init__(
@@ -149,8 +158,13 @@ class AutoRec(KerasRecommender):
             dropout=self.dropout,
             seed=self.config.seed,
         )
+        # The target marks unrated entries with NaN, so the mask comes from observation (a rating of 0 counts);
+        # the plain "mse" of the unmasked variant needs them as 0, the article's way.
+        masked = self.masked or self.loss is not None
         self._train(
-            sparse_row_batches(self.rows, self.config.batch_size, self.config.seed),
+            sparse_row_batches(
+                self.rows, self.config.batch_size, self.config.seed, unrated_target=np.nan if masked else 0.0
+            ),
             loss=self.loss or (masked_mse if self.masked else "mse"),
             shuffle=False,  # the pipeline shuffles, seeded
         )

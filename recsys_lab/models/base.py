@@ -190,11 +190,13 @@ def checked_validation(validation, rating_scale=None):
     )
 
 
-def sparse_row_batches(matrix: sp.csr_matrix, batch_size: int, seed: int):
-    """A tf.data pipeline of (rows, rows) batches cut from a sparse matrix, densified one batch at a time.
+def sparse_row_batches(matrix: sp.csr_matrix, batch_size: int, seed: int, *, unrated_target: float = 0.0):
+    """A tf.data pipeline of (inputs, targets) batches cut from a sparse matrix, densified one batch at a time.
 
-    Memory grows with the batch (batch_size × width floats), not with the whole matrix; rows are reshuffled
-    every epoch with a seeded order.
+    Both are the rows; entries not stored in `matrix` are 0 in the inputs and `unrated_target` in the targets
+    (NaN lets a loss tell a stored 0, an observed rating of 0, from an unrated entry). Memory grows with the
+    batch (batch_size × width floats), not with the whole matrix; rows are reshuffled every epoch with a
+    seeded order.
     """
     import tensorflow as tf
 
@@ -206,7 +208,9 @@ def sparse_row_batches(matrix: sp.csr_matrix, batch_size: int, seed: int):
         tf.data.Dataset.from_tensor_slices(rows)
         .shuffle(matrix.shape[0], seed=seed, reshuffle_each_iteration=True)
         .batch(batch_size)
-        .map(lambda batch: (tf.sparse.to_dense(batch),) * 2)  # (batch, width) dense, only now
+        .map(
+            lambda batch: (tf.sparse.to_dense(batch), tf.sparse.to_dense(batch, default_value=unrated_target))
+        )
         .prefetch(2)
     )
 

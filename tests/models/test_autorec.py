@@ -40,23 +40,26 @@ def user_model(split):
 
 def test_masked_mse_matches_numpy():
     rng = np.random.default_rng(0)
-    y_true = rng.integers(1, 6, (8, 12)).astype("float32") * (rng.random((8, 12)) < 0.3)
+    y_true = np.where(rng.random((8, 12)) < 0.3, rng.integers(0, 6, (8, 12)), np.nan).astype("float32")
     y_pred = rng.normal(3, 1, (8, 12)).astype("float32")
-    mask = y_true != 0
-    reference = ((y_true - y_pred) ** 2)[mask].mean()  # observed entries only
+    observed = ~np.isnan(y_true)
+    assert (y_true[observed] == 0).any()  # observed ratings of 0 count like any other rating
+    reference = ((y_true - y_pred) ** 2)[observed].mean()
     np.testing.assert_allclose(float(masked_mse(y_true, y_pred)), reference, rtol=1e-6)
-    assert float(masked_mse(np.zeros((2, 3), "float32"), np.ones((2, 3), "float32"))) == 0.0
+    nothing = np.full((2, 3), np.nan, "float32")
+    assert float(masked_mse(nothing, np.ones((2, 3), "float32"))) == 0.0
 
 
 def test_unobserved_entries_get_no_gradient():
-    y_true = tf.constant([[5.0, 0.0, 3.0], [0.0, 0.0, 1.0]])
+    y_true = tf.constant([[5.0, np.nan, 3.0], [np.nan, np.nan, 1.0]])
     y_pred = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     with tf.GradientTape() as tape:
         loss = masked_mse(y_true, y_pred)
     grad = tape.gradient(loss, y_pred).numpy()
-    np.testing.assert_array_equal(grad[y_true.numpy() == 0], 0.0)
+    unrated = np.isnan(y_true.numpy())
+    np.testing.assert_array_equal(grad[unrated], 0.0)
     # d/dŷ of mean over 3 observed entries of (y - ŷ)²  =  -2 (y - ŷ) / 3
-    np.testing.assert_allclose(grad[y_true.numpy() != 0], [-2 * 4 / 3, 0.0, -2 * -5 / 3], rtol=1e-6)
+    np.testing.assert_allclose(grad[~unrated], [-2 * 4 / 3, 0.0, -2 * -5 / 3], rtol=1e-6)
 
 
 def test_autorec_learns_beyond_the_baselines(item_model, user_model, split):
@@ -67,11 +70,14 @@ def test_autorec_learns_beyond_the_baselines(item_model, user_model, split):
 
 
 def weighted_mse(weight):
-    """Squared errors on rated entries weigh 1, on unrated ones `weight`; divided by the number of ratings."""
+    """Squared errors on rated entries weigh 1, on unrated ones (NaN targets, pulled to 0) `weight`; divided by
+    the number of ratings."""
 
     def loss(y_true, y_pred):
-        observed = keras.ops.cast(keras.ops.not_equal(y_true, 0), "float32")
-        errors = keras.ops.square(y_true - y_pred) * (observed + weight * (1 - observed))
+        unrated = keras.ops.isnan(y_true)
+        observed = keras.ops.cast(keras.ops.logical_not(unrated), "float32")
+        target = keras.ops.where(unrated, 0.0, y_true)
+        errors = keras.ops.square(target - y_pred) * (observed + weight * (1 - observed))
         return keras.ops.sum(errors) / keras.ops.maximum(keras.ops.sum(observed), 1.0)
 
     return loss
@@ -240,3 +246,21 @@ def test_known_pairs_are_predicted_by_the_network_not_the_fallback(kind, item_mo
         BiasBaseline().fit(split.train, rating_scale=(1, 5)).predict(known["user_id"], known["item_id"])
     )
     assert np.abs(pred - fallback).mean() > 0.1  # far from what the bias fallback alone would say
+
+
+def test_a_rating_of_zero_is_observed_not_missing():
+    # On a 0-5 scale, 0 is a rating. Items that everybody rates 0 must be learned as such: the mask comes from
+    # what was observed, not from the value (read as "unrated", those items would be predicted like the rest).
+    rng = np.random.default_rng(3)
+    pairs = rng.choice(40 * 30, size=500, replace=False)
+    ratings = pd.DataFrame({"user_id": pairs // 30 + 1, "item_id": pairs % 30 + 1})
+    ratings["rating"] = np.where(
+        ratings["item_id"] <= 10, 0.0, rng.integers(3, 6, len(ratings)).astype(float)
+    )
+    config = TrainConfig(epochs=60, batch_size=8, learning_rate=1e-2, seed=0)
+    model = AutoRec("item", hidden_units=16, l2=1e-4).fit(ratings, rating_scale=(0, 5), config=config)
+    zero_items = model.item_encoder.transform(np.arange(1, 11))
+    other = model.item_encoder.transform(np.arange(11, 31))
+    rec = model.reconstruct(model.rows)
+    assert rec[zero_items].mean() < rec[other].mean() - 2.0  # learned: those items get low predictions
+    assert model.predict([1], [1])[0] < 1.5
