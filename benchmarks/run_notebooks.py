@@ -9,7 +9,12 @@ so the default limit per kernel is 1.2 GB; the exit status is 1 if a notebook fa
     python -m benchmarks.run_notebooks                       # notebooks/[0-9][0-9]_*.ipynb
     python -m benchmarks.run_notebooks notebooks/02_autoencoder.ipynb --mixed-precision   # float16 on a GPU
 
-Set RECSYS_LAB_MIRROR to run on real data offline (as CI does). Needs psutil (the `test` extra).
+    python -m benchmarks.run_notebooks --dataset ml-latest-small --seed 7   # another dataset, another seed
+
+`--dataset` and `--seed` set the notebook's parameters cell (`DATASET = ...`, `SEED = ...`) in a copy written
+beside it (`notebooks/.run-*.ipynb`, removed afterwards), so every chapter can be checked on every dataset its
+parameter offers, as a learner would run it after editing that cell. Set RECSYS_LAB_MIRROR to run on real data
+offline (as CI does). Needs psutil (the `test` extra).
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import nbformat
 import psutil
 
 from benchmarks.common import ROOT
@@ -91,6 +98,27 @@ def run_notebook(path: Path, env: dict[str, str], timeout: float, poll: float = 
     }
 
 
+def with_parameters(path: Path, dataset: str | None, seed: int | None) -> Path:
+    """`path` itself when nothing is set; else a copy beside it whose parameters cell says `dataset`/`seed`."""
+    if dataset is None and seed is None:
+        return path
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    if dataset is not None:
+        cell.source, found = re.subn(r'^DATASET = "[^"]*"', f'DATASET = "{dataset}"', cell.source, flags=re.M)
+        if not found:
+            raise ValueError(f"{path.name}: its parameters cell has no DATASET line")
+    if seed is not None:
+        cell.source, found = re.subn(r"^SEED = \d+", f"SEED = {seed}", cell.source, flags=re.M)
+        if not found:
+            raise ValueError(f"{path.name}: its parameters cell has no SEED line")
+    copy = path.with_name(
+        f".run-{dataset or 'default'}-{seed if seed is not None else 'default'}-{path.name}"
+    )
+    nbformat.write(nb, copy)
+    return copy
+
+
 def device() -> str:
     if shutil.which("nvidia-smi"):
         listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True).stdout.strip()
@@ -107,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit-gb", type=float, default=1.2, help="peak kernel RSS allowed (default 1.2)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per notebook (default 1800)")
     parser.add_argument("--mixed-precision", action="store_true", help="set RECSYS_LAB_MIXED_PRECISION=1")
+    parser.add_argument("--dataset", help='set DATASET in each parameters cell, e.g. "ml-latest-small"')
+    parser.add_argument("--seed", type=int, help="set SEED in each parameters cell")
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
@@ -114,12 +144,20 @@ def main(argv: list[str] | None = None) -> int:
         env["RECSYS_LAB_MIXED_PRECISION"] = "1"
     print(f"device: {device()}; {os.cpu_count()} CPU cores; Python {platform.python_version()}")
     print(f"data: RECSYS_LAB_MIRROR={env.get('RECSYS_LAB_MIRROR', '(not set)')}")
-    print(f"mixed precision: {'requested' if args.mixed_precision else 'off'}\n")
+    print(f"mixed precision: {'requested' if args.mixed_precision else 'off'}")
+    print(
+        f"parameters: DATASET={args.dataset or '(as written)'}, SEED={args.seed if args.seed is not None else '(as written)'}\n"
+    )
     print("| notebook | status | wall time | kernel peak RSS |")
     print("|---|---|---|---|")
     bad = []
     for path in paths:
-        result = run_notebook(path, env, args.timeout)
+        run = with_parameters(path, args.dataset, args.seed)
+        try:
+            result = run_notebook(run, env, args.timeout)
+        finally:
+            if run != path:
+                run.unlink(missing_ok=True)
         over = result["kernel_peak_gb"] > args.limit_gb
         mark = f" (over {args.limit_gb:g} GB)" if over else ""
         print(

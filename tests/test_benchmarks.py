@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -16,6 +18,8 @@ from benchmarks import SECTIONS
 from benchmarks.ranking import map_at_k
 from benchmarks.report import render
 from benchmarks.throughput import matmul_ceiling
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def brute_force_map(recommended, relevant_sets, k, denominator="relevant"):
@@ -271,3 +275,23 @@ def test_notebook_time_is_decided_only_without_other_work():
     assert verdict(result, max_load=2.1, cpus=2)["total_met"] is True  # the notebook's own threads
     assert verdict(result, max_load=3.3, cpus=2)["total_met"] is None  # other work held the cores
     assert verdict({**result, "total_seconds": 700.0}, max_load=1.0, cpus=2)["total_met"] is False
+
+
+def test_run_notebooks_sets_the_parameters_in_a_copy(tmp_path):
+    from benchmarks.run_notebooks import with_parameters
+
+    source = ROOT / "notebooks" / "06_end_to_end.ipynb"
+    path = tmp_path / source.name
+    path.write_bytes(source.read_bytes())
+    assert with_parameters(path, None, None) == path  # nothing set: the notebook itself
+    copy = with_parameters(path, "ml-latest-small", 7)
+    assert copy.parent == path.parent and copy.name.startswith(".run-")  # beside it: relative paths hold
+    cells = nbformat.read(copy, as_version=4).cells
+    params = next(c.source for c in cells if "parameters" in c.metadata.get("tags", []))
+    assert 'DATASET = "ml-latest-small"' in params.splitlines()[0] and "SEED = 7" in params
+    assert path.read_bytes() == source.read_bytes()  # the original is untouched
+    nb = nbformat.read(path, as_version=4)
+    next(c for c in nb.cells if "parameters" in c.metadata.get("tags", [])).source = "K = 10"
+    nbformat.write(nb, path)
+    with pytest.raises(ValueError, match="no DATASET line"):
+        with_parameters(path, "synthetic", None)
