@@ -14,6 +14,7 @@ the reference that the notebook's `tf.GradientTape` and Keras optimizer steps ar
 >>> x, y = tiny_problem(split.train, size=512, seed=42)                       # doctest: +SKIP
 >>> run = descend(init_params((2, 8, 8, 1), seed=42), x, y, learning_rate=0.1, steps=200)   # doctest: +SKIP
 >>> run.losses[0], run.losses[-1], run.diverged                               # doctest: +SKIP
+>>> 2 / curvature(run.params, x, y)       # the largest step that still settles near there  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -72,6 +73,31 @@ def gradients(params: Params, x: np.ndarray, y: np.ndarray) -> Params:
 def step(params: Params, grads: Params, learning_rate: float) -> Params:
     """θ − η ∂L/∂θ for every parameter: a new dict, `params` is left as it was."""
     return {name: value - learning_rate * grads[name] for name, value in params.items()}
+
+
+def curvature(params: Params, x: np.ndarray, y: np.ndarray, *, eps: float = 1e-5) -> float:
+    """λ: the largest eigenvalue of the Hessian of L at `params`, the loss's curvature along its steepest direction.
+
+    Near a minimum, L is about a bowl ½ λ t² along that direction, and one step of gradient descent multiplies
+    the distance t to the bottom by (1 − η λ): it shrinks only while η < 2/λ. The Hessian (second derivatives,
+    one row per parameter) is built from central differences of `gradients`, so it costs two gradient
+    evaluations per parameter: meant for toy models like this one.
+    """
+    names = list(params)
+    theta = np.concatenate([params[n].ravel() for n in names])
+
+    def flat_gradient(vector: np.ndarray) -> np.ndarray:
+        sizes = np.cumsum([params[n].size for n in names])[:-1]
+        point = {n: v.reshape(params[n].shape) for n, v in zip(names, np.split(vector, sizes), strict=True)}
+        grads = gradients(point, x, y)
+        return np.concatenate([grads[n].ravel() for n in names])
+
+    hessian = np.empty((theta.size, theta.size))
+    for j in range(theta.size):
+        nudge = np.zeros(theta.size)
+        nudge[j] = eps
+        hessian[:, j] = (flat_gradient(theta + nudge) - flat_gradient(theta - nudge)) / (2 * eps)
+    return float(np.linalg.eigvalsh((hessian + hessian.T) / 2)[-1])
 
 
 @dataclass(frozen=True)

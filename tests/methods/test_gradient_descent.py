@@ -100,3 +100,38 @@ def test_tiny_problem_leaves_the_rating_out_of_its_features():
     np.testing.assert_array_equal(y, ratings["rating"].to_numpy()[order])
     with pytest.raises(ValueError, match="at least size=10"):
         gd.tiny_problem(ratings, size=10, seed=0)
+
+
+def test_curvature_is_the_top_eigenvalue_of_the_hessian_by_autodiff(toy):
+    import tensorflow as tf
+
+    x, y, params = toy
+    names = ["W1", "b1", "W2", "b2", "W3", "b3"]
+    theta = tf.Variable(np.concatenate([params[n].ravel() for n in names]))
+    sizes = [params[n].size for n in names]
+
+    def loss_of(vector):
+        parts = dict(zip(names, tf.split(vector, sizes), strict=True))
+        w = {n: tf.reshape(parts[n], params[n].shape) for n in names}
+        h1 = tf.tanh(x @ w["W1"] + w["b1"])
+        h2 = tf.tanh(h1 @ w["W2"] + w["b2"])
+        return tf.reduce_mean((y - (h2 @ w["W3"] + w["b3"])[:, 0]) ** 2) / 2
+
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            value = loss_of(theta)
+        grad = inner.gradient(value, theta)
+    hessian = outer.jacobian(grad, theta).numpy()  # second derivatives by automatic differentiation
+    assert gd.curvature(params, x, y) == pytest.approx(np.linalg.eigvalsh(hessian)[-1], rel=1e-4)
+
+
+def test_steps_past_two_over_the_curvature_diverge_and_below_settle(toy):
+    x, y, params = toy
+    settled = gd.descend(params, x, y, learning_rate=0.1, steps=300)
+    edge = 2 / gd.curvature(settled.params, x, y)  # the bowl's edge near where it settled
+    below = gd.descend(settled.params, x, y, learning_rate=0.8 * edge, steps=200)
+    above = gd.descend(settled.params, x, y, learning_rate=1.5 * edge, steps=200)
+    assert not below.diverged and below.losses[-1] < below.losses[0]  # keeps going down
+    assert above.diverged or above.losses[-1] > above.losses[0]  # never settles below where it started
+    too_far = gd.descend(settled.params, x, y, learning_rate=3 * edge, steps=200)
+    assert too_far.diverged
