@@ -141,3 +141,24 @@ def test_bad_input_is_named(world, fitted):
         MLPRegression().fit(bad)
     with pytest.raises(RuntimeError, match="not fitted"):
         MLPRegression().predict([1], [1])
+
+
+def test_predict_clips_to_the_rating_scale_where_the_network_leaves_it():
+    from recsys_lab.models.base import TrainConfig
+    from recsys_lab.models.regression import MLPRegression
+
+    # additive world: generous users (+1.5) rated only middling items, loved items (+1.5) only neutral users,
+    # harsh users (-1.5) and disliked items (-1.5) likewise; unseen combinations add up to 6 or 0
+    bias = np.repeat([1.5, 0.0, -1.5], 10)
+    pairs = [
+        (u, i, 3 + bias[u] + bias[i]) for u in range(30) for i in range(30) if bias[u] == 0 or bias[i] == 0
+    ]
+    train = pd.DataFrame(pairs, columns=["user_id", "item_id", "rating"])
+    config = TrainConfig(epochs=40, batch_size=64, learning_rate=1e-2, seed=0)
+    model = MLPRegression(8, (16, 8)).fit(train, rating_scale=(1, 5), config=config)
+    u, i = np.repeat(np.arange(30), 30), np.tile(np.arange(30), 30)
+    raw = model.network([np.stack([u, i], 1), np.zeros((900, 0)), np.zeros((900, 0))]).numpy()  # ŷ, unclipped
+    assert (raw > 5).sum() > 20 and (raw < 1).sum() > 20, "the network should leave the scale on both sides"
+    pred = model.predict(model.user_encoder.inverse(u), model.item_encoder.inverse(i))
+    assert pred.min() >= 1 and pred.max() <= 5
+    np.testing.assert_allclose(pred, np.clip(raw, 1, 5), rtol=1e-5)
