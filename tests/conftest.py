@@ -62,6 +62,20 @@ def _plotly_prints_instead_of_opening_a_browser(monkeypatch):
     monkeypatch.setattr(pio.renderers, "default", "json")
 
 
+@pytest.fixture
+def screen(monkeypatch):
+    """What widgets show outside a kernel, in order: each figure `.show()`n and each object `display`ed.
+
+    Printed text still goes to stdout (read it with capsys)."""
+    import IPython.display
+    import plotly.graph_objects as go
+
+    shown = []
+    monkeypatch.setattr(go.Figure, "show", lambda self, *args, **kwargs: shown.append(self))
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kwargs: shown.extend(objs))
+    return shown
+
+
 # --- fixtures several test modules share -------------------------------------------------------------------
 # Built once per session. Test modules that call a world `world` (or a model `mf`) say which one they mean with
 # a small module fixture, e.g. `def world(cnn_world): return cnn_world`: each chapter's world is different.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -147,12 +148,14 @@ def small_results() -> dict:
                     "ceiling_after": {"numpy": 120.0, "numpy per CPU-s": 61.0},
                     "ceiling_gflops": 124.0,
                     "ceiling_gflops_per_cpu_second": 62.0,
+                    "quiet_ceiling_gflops": 130.0,
                     "rows": [throughput_row],
                     "verdict": {
                         "target_share": 0.4,
                         "best_autorec": {"batch_size": 256, "steps_per_execution": 1},
                         "best_share": 0.25,
                         "best_cpu_share": 0.26,
+                        "best_quiet_share": 0.24,
                         "met": False,
                         "margin": -0.15,
                     },
@@ -195,9 +198,62 @@ def test_render_is_pure_and_shows_every_section():
                    "## 3. Throughput", "124.0 GFLOP/s", "**not met**", "## 4. Notebook cost", "not run in --quick",
                    "## 5. Scale", "b = 0.98", "mf 1.02", "met** for\nmf; not for\nautorec", "python -m benchmarks", "Test CPU", "[1.0, 1.0, 1.0]"):  # fmt: skip
         assert needle in text, needle
-    for line in text.splitlines():  # every table row has as many cells as its header
+
+
+def markdown_tables(text: str) -> list[list[list[str]]]:
+    """Every markdown table of `text`: its lines (runs of lines that start with "|"), each split into cells."""
+    tables, current = [], []
+    for line in [*text.splitlines(), ""]:
         if line.startswith("|"):
-            assert line.count("|") >= 3, line
+            assert line.rstrip().endswith("|"), f"a table line must end with '|': {line!r}"
+            current.append([cell.strip() for cell in line.rstrip()[1:-1].split("|")])
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def number(cell: str) -> float:
+    """A rendered number: '0.8987', '5,500', '+0.100', '25.0%' (as 0.25)."""
+    text = cell.replace(",", "")
+    return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+
+
+NUMERIC = re.compile(r"^[+-]?[\d,]*\.?\d+%?$")
+
+
+def test_render_tables_are_well_formed_and_their_numbers_are_the_results():
+    results = small_results()
+    text = render(results)
+    assert not re.search(r"\bnan\b", text), "a number is missing from the page (rendered as nan)"
+    tables = markdown_tables(text)
+    headers = [table[0][0] for table in tables]
+    assert headers == ["target", "model", "fold", "model", "model", "ratings", "model"], headers
+    for table in tables:
+        header, separator, *rows = table
+        assert rows, f"a table without rows: {header}"
+        assert all(header) and all(re.fullmatch(r":?-{3,}:?", cell) for cell in separator), table[:2]
+        assert len(separator) == len(header), header
+        for row in rows:
+            assert len(row) == len(header), (header, row)  # every row has the header's cell count
+            assert all(row) and not {"nan", "None", "–"} & set(row), row
+            for cell in row:
+                if NUMERIC.match(cell):
+                    assert np.isfinite(number(cell)), cell
+    by_name = lambda table, column: {row[0]: row[table[0].index(column)] for row in table[2:]}  # noqa: E731
+    accuracy, weights, ranking, throughput = tables[1], tables[2], tables[3], tables[4]
+    rmse = {row["model"]: row["rmse_mean"] for row in results["sections"]["accuracy"]["result"]["rows"]}
+    assert {m: number(v) for m, v in by_name(accuracy, "mean RMSE").items()} == rmse
+    assert {m: number(v) for m, v in by_name(accuracy, "u1 RMSE").items()} == pytest.approx(
+        {m: r + 0.01 for m, r in rmse.items()}
+    )
+    assert [number(v) for v in by_name(weights, "I-AutoRec").values()] == [0.9, 0.8]
+    assert {m: number(v) for m, v in by_name(ranking, "NDCG@10").items()} == {
+        "EASE": 0.4812,
+        "popularity": 0.2509,
+    }
+    assert number(by_name(throughput, "samples/s")["I-AutoRec"]) == 5500
+    assert [number(row[2]) for row in tables[6][2:]] == [100_000, 200_000]  # the committed scale rows
 
 
 def test_render_says_what_was_not_run():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import socket
 import subprocess
 import sys
@@ -124,11 +125,71 @@ def test_doctor_command_prints_no_tensorflow_log_noise(tmp_path):
     assert noisy == [], done.stderr
 
 
-def test_doctor_without_tensorflow(capsys):
-    code = main(["doctor", "--no-tensorflow"])
-    out = capsys.readouterr().out
-    assert "numpy" in out and "data cache" in out and "mirror" in out
-    assert code == (1 if "[FAIL]" in out else 0)
+def controlled_doctor(monkeypatch, tmp_path, versions: dict) -> None:
+    """The doctor sees `versions` installed, fixed floors, an empty cache in tmp_path and no mirror."""
+    from recsys_lab.course import doctor
+
+    floors = {
+        "numpy": "1.25",
+        "pandas": "2.9",
+        "scipy": "1.11",
+        "plotly": "5.15",
+        "ipywidgets": "8.0",
+        "pooch": "1.8",
+    }
+    monkeypatch.setattr(doctor, "_version", versions.get)
+    monkeypatch.setattr(doctor, "declared_floors", lambda: floors)
+    monkeypatch.setattr(doctor, "in_colab", lambda: False)
+    monkeypatch.setenv("RECSYS_LAB_DATA", str(tmp_path / "cache"))
+    monkeypatch.delenv("RECSYS_LAB_MIRROR", raising=False)
+
+
+VERSIONS = {  # what the controlled doctor finds installed: each at or above its floor
+    "numpy": "2.0.1",
+    "pandas": "2.10.0",  # above 2.9 as numbers, below it as text
+    "scipy": "1.11",  # exactly the floor
+    "plotly": "5.24.0",
+    "ipywidgets": "8.1.5",
+    "pooch": "1.8.2",
+    "jupyterlab_widgets": "3.0.13",
+}
+
+
+def test_doctor_reports_every_check_and_exits_0_when_all_is_well(tmp_path, monkeypatch, capsys):
+    controlled_doctor(monkeypatch, tmp_path, dict(VERSIONS))
+    assert main(["doctor", "--no-tensorflow"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0][7:] == f"python             {platform.python_version()}"
+    assert lines[1:] == [
+        "[ok  ] numpy              2.0.1",
+        "[ok  ] pandas             2.10.0",
+        "[ok  ] scipy              1.11",
+        "[ok  ] plotly             5.24.0",
+        "[ok  ] ipywidgets         8.1.5",
+        "[ok  ] pooch              1.8.2",
+        "[ok  ] widgets front end  jupyterlab_widgets 3.0.13",
+        f"[ok  ] data cache         {tmp_path / 'cache'} (cached: nothing yet)",
+        "[info] mirror             RECSYS_LAB_MIRROR is not set: data is downloaded from GroupLens",
+        "",
+        "all good",
+    ]
+
+
+def test_doctor_fails_a_package_below_its_floor_or_missing_with_the_fix(tmp_path, monkeypatch, capsys):
+    versions = {**VERSIONS, "numpy": "1.24.4"}
+    del versions["pooch"]
+    controlled_doctor(monkeypatch, tmp_path, versions)
+    assert main(["doctor", "--no-tensorflow"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    fix = " " * 25 + "fix: "
+    assert lines[1:3] == [
+        "[FAIL] numpy              1.24.4 is older than 1.25",
+        f"{fix}pip install -U 'numpy>=1.25'",
+    ]
+    assert lines[3] == "[ok  ] pandas             2.10.0"
+    assert lines[7:9] == ["[FAIL] pooch              not installed", f"{fix}pip install 'pooch>=1.8'"]
+    assert [line[:6] for line in lines].count("[FAIL]") == 2
+    assert lines[-2:] == ["", "2 problem(s) to fix"]
 
 
 def test_doctor_flags_a_broken_mirror_with_its_fix(tmp_path, monkeypatch, capsys):

@@ -306,3 +306,127 @@ def test_environment_mirror_is_honoured(tmp_path, monkeypatch):
     ds = load_movielens("ml-test", data_home=tmp_path / "c")
     assert ds.source.startswith("mirror")
     assert os.listdir(tmp_path / "m") == ["ml-test.zip"]
+
+
+# --- checksums, archives and mirrors with fake releases: these run without the real mirror ----------------
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+PINS = {"ratings.csv": sha256(FAKE_RATINGS), "movies.csv": sha256(FAKE_MOVIES)}  # the files' real sha256
+
+
+def flipped(data: bytes, at: int = 60) -> bytes:
+    """`data` with one byte changed (inside the first compressed entry for a zip)."""
+    bad = bytearray(data)
+    bad[at] ^= 0xFF
+    return bytes(bad)
+
+
+def read_only_mirror(root: Path, files: dict[str, bytes]) -> dict[Path, bytes]:
+    """Write `files` under `root` and return their bytes by path, to check afterwards that nothing changed."""
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return {root / name: data for name, data in files.items()}
+
+
+@pytest.mark.parametrize("damage", ["flipped byte", "truncated"])
+def test_a_corrupt_mirror_archive_is_refused_and_nothing_reaches_the_cache(tmp_path, monkeypatch, damage):
+    register(monkeypatch, GOOD_ZIP)  # the registry holds the good archive's md5
+    bad = flipped(GOOD_ZIP) if damage == "flipped byte" else GOOD_ZIP[: len(GOOD_ZIP) // 2]
+    before = read_only_mirror(tmp_path / "mirror", {"ml-test.zip": bad})
+    with pytest.raises(CorruptDataError) as info:
+        load_movielens("ml-test", data_home=tmp_path / "cache", mirror=tmp_path / "mirror")
+    message = str(info.value)
+    assert f"{tmp_path / 'mirror' / 'ml-test.zip'} does not match the md5 GroupLens publishes" in message
+    assert "replace it with a fresh download" in message
+    assert {p: p.read_bytes() for p in before} == before  # the mirror is only read
+    assert leftovers(tmp_path / "cache") == []  # nothing extracted, no temporary folder
+
+
+def test_a_good_mirror_archive_is_accepted_verified_and_marked(tmp_path, monkeypatch):
+    release = register(monkeypatch, GOOD_ZIP, files=PINS)
+    read_only_mirror(tmp_path / "mirror", {"ml-test.zip": GOOD_ZIP})
+    ds = load_movielens("ml-test", data_home=tmp_path / "cache", mirror=tmp_path / "mirror")
+    assert ds.source == (
+        f"mirror {tmp_path / 'mirror' / 'ml-test.zip'} (md5 verified), extracted to {tmp_path / 'cache' / 'ml-test'}"
+    )
+    assert ds.ratings.rating.tolist() == [4.0, 3.5, 5.0]
+    assert leftovers(tmp_path / "cache") == ["ml-test"]
+    marker = tmp_path / "cache" / "ml-test" / releases.VERIFIED_MARKER
+    assert marker.read_text().strip() == hashlib.md5(GOOD_ZIP).hexdigest() == release.md5
+
+
+@pytest.mark.parametrize("where", ["mirror", "download"])
+def test_an_archive_whose_file_fails_its_pinned_sha256_is_refused_and_leaves_nothing(
+    tmp_path, monkeypatch, server, where
+):
+    # the archive's md5 is right (registered from these very bytes), but movies.csv is not the pinned file
+    changed = make_zip(
+        {"ml-test/ratings.csv": FAKE_RATINGS, "ml-test/movies.csv": FAKE_MOVIES + "30,X,Y\r\n"}
+    )
+    register(monkeypatch, changed, files=PINS)
+    cache = tmp_path / "cache"
+    mirror = None
+    if where == "mirror":
+        mirror = tmp_path / "mirror"
+        read_only_mirror(mirror, {"ml-test.zip": changed})
+    else:
+        server["/ml-test.zip"] = (changed, len(changed))
+    with pytest.raises(CorruptDataError, match=r"movies\.csv in the archive does not match its sha256"):
+        load_movielens("ml-test", data_home=cache, mirror=mirror, progress=False)
+    assert leftovers(cache) == []  # no extracted folder, no temporary folder, no downloaded archive
+
+
+def test_a_mirror_folder_is_served_when_every_file_matches_and_refused_when_one_does_not(
+    tmp_path, monkeypatch
+):
+    register(monkeypatch, GOOD_ZIP, files=PINS)
+    mirror, cache = tmp_path / "mirror", tmp_path / "cache"
+    before = read_only_mirror(
+        mirror, {"ml-test/ratings.csv": FAKE_RATINGS.encode(), "ml-test/movies.csv": FAKE_MOVIES.encode()}
+    )
+    ds = load_movielens("ml-test", data_home=cache, mirror=mirror)
+    assert ds.source == f"mirror {mirror / 'ml-test'} (sha256 verified)"
+    assert ds.ratings.rating.tolist() == [4.0, 3.5, 5.0]
+    tampered = FAKE_RATINGS.replace("4.0", "1.0").encode()  # same size, one rating changed
+    before[mirror / "ml-test" / "ratings.csv"] = tampered
+    (mirror / "ml-test" / "ratings.csv").write_bytes(tampered)
+    with pytest.raises(CorruptDataError) as info:
+        load_movielens("ml-test", data_home=cache, mirror=mirror)
+    message = str(info.value)
+    assert f"{mirror / 'ml-test' / 'ratings.csv'} in the mirror {mirror} does not match its sha256" in message
+    assert "replace it with a fresh copy of ml-test.zip" in message
+    assert {p: p.read_bytes() for p in before} == before  # left alone
+    assert leftovers(cache) == []
+
+
+def test_a_tampered_cache_is_removed_with_a_warning_and_fetched_again(tmp_path, monkeypatch):
+    register(monkeypatch, GOOD_ZIP, files=PINS)
+    mirror, cache = tmp_path / "mirror", tmp_path / "cache"
+    read_only_mirror(mirror, {"ml-test.zip": GOOD_ZIP})
+    load_movielens("ml-test", data_home=cache, mirror=mirror)
+    (cache / "ml-test" / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,10,1.0,0\n")
+    with pytest.warns(UserWarning, match=r"ratings\.csv in the cache .* does not match its sha256.*removed"):
+        ds = load_movielens("ml-test", data_home=cache, mirror=mirror)
+    assert ds.source.startswith("mirror") and ds.ratings.rating.tolist() == [4.0, 3.5, 5.0]
+    assert load_movielens("ml-test", data_home=cache, mirror=mirror).source.startswith("cache")
+
+
+def test_a_cached_folder_is_trusted_only_with_the_releases_md5_in_its_marker(tmp_path, monkeypatch):
+    register(monkeypatch, GOOD_ZIP)  # unpinned files: the marker is all the cache has to go on
+    mirror, cache = tmp_path / "mirror", tmp_path / "cache"
+    read_only_mirror(mirror, {"ml-test.zip": GOOD_ZIP})
+    assert fetch_movielens("ml-test", data_home=cache, mirror=mirror)[1].startswith("mirror")
+    assert fetch_movielens("ml-test", data_home=cache, mirror=mirror)[1].startswith("cache")
+    marker = cache / "ml-test" / releases.VERIFIED_MARKER
+    marker.write_text("0" * 32 + "\n")  # written for another archive
+    (cache / "ml-test" / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,10,1.0,0\n")
+    folder, how = fetch_movielens("ml-test", data_home=cache, mirror=mirror)
+    assert how.startswith("mirror")  # extracted again, not served from the untrusted copy
+    assert (folder / "ratings.csv").read_bytes() == FAKE_RATINGS.encode()
+    marker.unlink()
+    assert fetch_movielens("ml-test", data_home=cache, mirror=mirror)[1].startswith("mirror")

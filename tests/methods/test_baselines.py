@@ -56,9 +56,23 @@ def test_hand_computed_baselines():
 
 
 def test_predictions_are_clipped_and_cold_pairs_fall_back():
-    train = pd.DataFrame({"user_id": [1, 1, 2], "item_id": [10, 20, 10], "rating": [5.0, 5.0, 5.0]})
-    model = BiasBaseline(reg_user=0, reg_item=0).fit(train, rating_scale=(1, 5))
-    assert model.predict([1], [10]).item() == 5.0
+    # unregularised biases: user 1 and item 10 are generous, user 2 and item 30 harsh, so the unseen pairs
+    # (1, 10) and (2, 30) reach past the scale: μ + b_u + b_i leaves [1, 5] on both sides
+    train = pd.DataFrame(
+        {
+            "user_id": [1, 1, 2, 2, 3, 3],
+            "item_id": [20, 30, 10, 20, 10, 30],
+            "rating": [5.0, 3.0, 3.0, 1.0, 5.0, 1.0],
+        }
+    )
+    model = BiasBaseline(reg_user=0, reg_item=0, epochs=50).fit(train, rating_scale=(1, 5))
+    u, i = model.user_encoder.transform([1, 2]), model.item_encoder.transform([10, 30])
+    raw = model.global_mean + model.user_bias[u] + model.item_bias[i]  # by hand, unclipped
+    assert raw[0] > 5.2 and raw[1] < 0.8, raw
+    np.testing.assert_allclose(model.score_pairs(u, i), raw)  # ranking scores stay unclipped
+    np.testing.assert_array_equal(model.predict([1, 2], [10, 30]), [5.0, 1.0])
+    every = model.predict(np.repeat([1, 2, 3], 3), np.tile([10, 20, 30], 3))
+    np.testing.assert_allclose(every, np.clip(model.score_items([0, 1, 2]).ravel(), 1, 5))
     assert model.predict([77], [88]).item() == pytest.approx(model.global_mean)
 
 

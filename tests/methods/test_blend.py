@@ -35,7 +35,39 @@ def halves(synthetic):
     return ratings.iloc[:cut], ratings.iloc[cut:]
 
 
-def test_blend_predicts_the_weighted_sum_clipped_and_beats_its_parts(halves, synthetic):
+class Known:
+    """A fitted-model stand-in whose predictions are given by hand: `table[(user_id, item_id)]`."""
+
+    rating_scale = (1.0, 5.0)
+
+    def __init__(self, table: dict):
+        self.table = table
+
+    def predict(self, user_id, item_id):
+        return np.array([self.table[(u, i)] for u, i in zip(user_id, item_id, strict=True)], float)
+
+
+def test_blend_recovers_exact_weights_and_clips_its_predictions():
+    # validation ratings built as exactly 1 + 0.5 a - 0.25 b, so least squares must find w = (1, 0.5, -0.25)
+    pairs = [(1, 10), (1, 20), (2, 10), (2, 30), (3, 20), (3, 30)]
+    a, b = [1.0, 2.0, 3.0, 4.0, 5.0, 3.0], [2.0, 2.0, 4.0, 4.0, 1.0, 5.0]
+    truth = [1.0, 1.5, 1.5, 2.0, 3.25, 1.25]  # 1 + a/2 - b/4, worked out by hand
+    new = [(4, 10), (4, 20), (4, 30)]  # pairs to predict: a, b = (9, 1), (0, 8), (4, 2)
+    models = {
+        "a": Known(dict(zip(pairs + new, [*a, 9.0, 0.0, 4.0], strict=True))),
+        "b": Known(dict(zip(pairs + new, [*b, 1.0, 8.0, 2.0], strict=True))),
+    }
+    users, items = zip(*pairs, strict=True)
+    validation = pd.DataFrame({"user_id": users, "item_id": items, "rating": truth})
+    blend = fit_blend(models, validation)
+    np.testing.assert_allclose(blend.weights, [1.0, 0.5, -0.25], atol=1e-12)
+    assert blend.weight_table.to_dict() == pytest.approx({"intercept": 1.0, "a": 0.5, "b": -0.25})
+    np.testing.assert_allclose(blend.predict(users, items), truth, atol=1e-12)
+    # 1 + 4.5 - 0.25 = 5.25 -> 5; 1 + 0 - 2 = -1 -> 1; 1 + 2 - 0.5 = 2.5
+    np.testing.assert_allclose(blend.predict([4, 4, 4], [10, 20, 30]), [5.0, 1.0, 2.5], atol=1e-12)
+
+
+def test_blend_weights_are_numpys_least_squares_and_beat_its_parts(halves, synthetic):
     train, validation = halves
     models = {
         "bias": BiasBaseline().fit(train, rating_scale=synthetic.rating_scale),
@@ -46,12 +78,14 @@ def test_blend_predicts_the_weighted_sum_clipped_and_beats_its_parts(halves, syn
     pd.testing.assert_frame_equal(validation, before)  # input untouched
     users, items = validation["user_id"].to_numpy(), validation["item_id"].to_numpy()
     parts = np.column_stack([m.predict(users, items) for m in models.values()])
+    truth = validation["rating"].to_numpy(float)
+    reference, *_ = np.linalg.lstsq(np.column_stack([np.ones(len(truth)), parts]), truth, rcond=None)
+    np.testing.assert_allclose(blend.weights, reference, rtol=1e-8)
     low, high = synthetic.rating_scale
     np.testing.assert_allclose(
-        blend.predict(users, items), np.clip(blend.weights[0] + parts @ blend.weights[1:], low, high)
+        blend.predict(users, items), np.clip(reference[0] + parts @ reference[1:], low, high), rtol=1e-8
     )
     assert list(blend.weight_table.index) == ["intercept", "bias", "popularity"]
-    truth = validation["rating"].to_numpy(float)
     error = lambda pred: np.sqrt(np.mean((truth - pred) ** 2))  # noqa: E731
     # least squares on these very ratings: never worse than any part (a part is one choice of weights)
     assert error(blend.predict(users, items)) <= min(error(parts[:, j]) for j in range(2)) + 1e-12

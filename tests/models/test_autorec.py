@@ -264,3 +264,23 @@ def test_a_rating_of_zero_is_observed_not_missing():
     rec = model.reconstruct(model.rows)
     assert rec[zero_items].mean() < rec[other].mean() - 2.0  # learned: those items get low predictions
     assert model.predict([1], [1])[0] < 1.5
+
+
+@pytest.mark.parametrize("kind", ["item", "user"])
+def test_predict_clips_the_networks_output_to_the_rating_scale(kind):
+    world = make_synthetic(num_users=40, num_items=30, num_ratings=600, poster_size=None, seed=1)
+    model = AutoRec(kind, hidden_units=8).fit(
+        world.ratings, rating_scale=(1, 5), config=TrainConfig(epochs=2)
+    )
+    # push the network's output off the scale: the decoder's bias spans -6..12, one value per output unit
+    bias = model.network.decoder.bias
+    bias.assign(np.linspace(-6, 12, bias.shape[0]).astype("float32"))
+    model.clear_cache()
+    rec = model.reconstruct(model.rows)
+    raw = rec.T if kind == "item" else rec  # (num_users, num_items): the network's output for every pair
+    assert (raw < 0).sum() > 50 and (raw > 6).sum() > 50, "the output should leave [1, 5] on both sides"
+    users, items = model.user_encoder.ids, model.item_encoder.ids
+    pred = model.predict(np.repeat(users, len(items)), np.tile(items, len(users))).reshape(raw.shape)
+    assert pred.min() >= 1 and pred.max() <= 5
+    np.testing.assert_allclose(pred, np.clip(raw, 1, 5), rtol=1e-5)
+    np.testing.assert_allclose(model.score_items(np.arange(len(users))), raw, rtol=1e-5)  # ranking: unclipped

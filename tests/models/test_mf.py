@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from recsys_lab.data.synthetic import make_synthetic
@@ -82,3 +83,28 @@ def test_biased_mf_trains_the_same_under_a_mirrored_strategy():
     assert strategy.extended.variable_created_in_scope(mirrored.network.user_embedding.embeddings.value)
     users, items = world.ratings["user_id"][:200], world.ratings["item_id"][:200]
     np.testing.assert_allclose(mirrored.predict(users, items), plain.predict(users, items), rtol=1e-5)
+
+
+def test_predict_clips_to_the_rating_scale_where_the_formula_leaves_it():
+    # additive world: generous users (b_u = +1.5) rated only middling items, loved items (b_i = +1.5) were rated
+    # only by neutral users; a generous user and a loved item, never seen together, add up to 3 + 3 = 6
+    bias = np.repeat([1.5, 0.0, -1.5], 10)
+    pairs = [
+        (u, i, 3 + bias[u] + bias[i]) for u in range(30) for i in range(30) if bias[u] == 0 or bias[i] == 0
+    ]
+    train = pd.DataFrame(pairs, columns=["user_id", "item_id", "rating"])
+    config = TrainConfig(epochs=40, batch_size=64, learning_rate=2e-2, seed=0)
+    mf = BiasedMF(4, l2=0.0).fit(train, rating_scale=(1, 5), config=config)
+    u, i = np.repeat(np.arange(30), 30), np.tile(np.arange(30), 30)
+    by_hand = (
+        mf.global_mean
+        + mf.user_bias[u]
+        + mf.item_bias[i]
+        + np.sum(mf.user_embeddings[u] * mf.item_embeddings[i], 1)
+    )
+    generous_loved = (u < 10) & (i < 10)
+    assert by_hand[generous_loved].min() > 5.5, "the unclipped formula should leave the scale here"
+    pred = mf.predict(mf.user_encoder.inverse(u), mf.item_encoder.inverse(i))
+    assert pred.min() >= 1 and pred.max() <= 5
+    np.testing.assert_allclose(pred[generous_loved], 5.0)
+    np.testing.assert_allclose(pred, np.clip(by_hand, 1, 5), rtol=1e-5)

@@ -395,6 +395,25 @@ def test_sample_negatives_unseen_distinct_deterministic(seed: int) -> None:
     assert not np.array_equal(negatives, other)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_sample_negatives_never_return_an_item_rated_in_train_or_test(seed: int) -> None:
+    # seen as evaluation builds it: training interactions plus the test pairs, summed (some pairs in both)
+    rng = np.random.default_rng(seed)
+    num_users, num_items, num_negatives = 12, 40, 5
+    train = random_seen(rng, num_users, num_items, density=0.4).toarray()
+    test = random_seen(rng, num_users, num_items, density=0.4).toarray()
+    train[0], test[0] = 0.0, 1.0  # user 0 rated every item but the last num_negatives, in test only:
+    test[0, num_items - num_negatives :] = 0.0  # the answer is forced
+    seen = sp.csr_matrix(train) + sp.coo_matrix(test)
+    rated = (train > 0) | (test > 0)
+    user_index = np.repeat(np.arange(num_users), 20)
+    negatives = sample_negatives(user_index, seen, num_items, num_negatives, seed=seed)
+    for user, row in zip(user_index, negatives, strict=True):
+        assert not rated[user, row].any(), (user, row, np.flatnonzero(rated[user]))
+        assert len(set(row.tolist())) == num_negatives
+    np.testing.assert_array_equal(np.sort(negatives[:20], axis=1), [np.arange(35, 40)] * 20)
+
+
 def test_sample_negatives_roughly_uniform() -> None:
     # one user who has seen items 0..4 of 10: each of 5..9 should be drawn about equally often
     seen = sp.csr_array(np.array([[1] * 5 + [0] * 5]))

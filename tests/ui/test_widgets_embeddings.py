@@ -40,10 +40,38 @@ def test_explorer_tables(world, ranking_split, two_tower, mf):
     assert we.model_vectors(mf)[1].shape == mf.item_embeddings.shape
     with pytest.raises(ValueError, match="unknown item_id"):
         we.similar_movies(two_tower, world.items, 10**9)
+
+
+def test_explorers_show_the_table_for_what_was_picked(world, ranking_split, two_tower, screen, capsys):
+    from recsys_lab import widgets_embeddings as we
+
     box = we.similar_movies_explorer(two_tower, world.items, choices=20)
-    box.children[1].value = "dot"  # the metric toggle redraws the table without error
+    movie, size = box.children[0].children
+    assert "cosine" in screen[-1] and len(screen[-1]) == 10
+    box.children[1].value = "dot"  # the metric toggle redraws the table by dot product
+    expected = we.similar_movies(two_tower, world.items, movie.value, 10, metric="dot").round(3)
+    pd.testing.assert_frame_equal(screen[-1], expected)
+    assert "dot" in screen[-1] and "cosine" not in screen[-1]
+    size.value = 3
+    assert screen[-1]["item_id"].tolist() == expected["item_id"].tolist()[:3]
+    screen.clear()
+    capsys.readouterr()
     box = we.user_top_k_explorer(two_tower, world.items, train=ranking_split.train)
-    box.children[0].children[0].value = int(two_tower.user_encoder.ids[1])
+    first = int(two_tower.user_encoder.ids[0])
+    assert f"user {first} rated highest in training:" in capsys.readouterr().out
+    user = int(two_tower.user_encoder.ids[1])
+    box.children[0].children[0].value = user
+    liked, top = we.user_top_k(two_tower, world.items, user, 10, train=ranking_split.train)
+    printed = capsys.readouterr().out
+    assert (
+        f"user {user} rated highest in training:" in printed
+        and "top-10 by dot (seen items excluded):" in printed
+    )
+    pd.testing.assert_frame_equal(screen[-2], liked)
+    pd.testing.assert_frame_equal(screen[-1], top.round(3))
+    assert not set(top["item_id"]) & set(
+        ranking_split.train.loc[ranking_split.train.user_id == user, "item_id"]
+    )
 
 
 # --- the tables, on a hand-made model --------------------------------------------------------------------------
