@@ -66,3 +66,16 @@ def test_branches_read_the_data_loaded_not_the_parameter(path):
     nb = nbformat.read(path, as_version=4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert not re.findall(r"\bDATASET\s*(?:==|!=|\bin\b|\bnot in\b)", code), path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_reasons_column_is_shown_whole(path):
+    """pandas' own display cuts text at 50 characters: a cell that ends by showing a "why" column shows it through
+    `recommender_app.shown` (or its own full-width display), never as a bare DataFrame."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        last = (
+            cell.source.strip().splitlines()[-1] if cell.cell_type == "code" and cell.source.strip() else ""
+        )
+        if '"why"' in last and not last.startswith(("print(", "assert")):
+            assert "shown(" in last or "max_colwidth" in cell.source, f"{path.name}: {last}"
