@@ -20,10 +20,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-# Set before TensorFlow is first imported, these keep its start-up lines off stderr: "All log messages before
-# absl::InitializeLog() ...", "oneDNN custom operations are on ..." and the CPU-instructions notice. Both are
-# needed: TF_CPP_MIN_LOG_LEVEL alone leaves the oneDNN line and the absl warning.
-QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+# Set before TensorFlow is first imported: its C++ logging then shows errors only (1 would keep warnings).
+QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+# What TensorFlow's C++ code writes to stderr on every start, whatever TF_CPP_MIN_LOG_LEVEL says: "WARNING: All
+# log messages before absl::InitializeLog() ...", "oneDNN custom operations are on ..." (printed twice), the
+# CPU-instructions notice and, from the full wheel without a GPU, the CUDA stubs' lines. Only
+# TF_ENABLE_ONEDNN_OPTS=0 silences the oneDNN line at its source, and it also turns oneDNN's kernels off: the
+# kit drops these lines instead (`tensorflow_start_up_filtered`).
+TENSORFLOW_START_UP = re.compile(
+    r"absl::InitializeLog|oneDNN custom operations are on|cpu_feature_guard|To enable the following instructions"
+    r"|cudart_stub|Could not find cuda drivers|Unable to register cu(?:DNN|FFT|BLAS) factory|TF-TRT Warning"
+)
 # ipywidgets' major version -> the major version of the JupyterLab front end that renders it
 WIDGETS_FRONT_END = {7: 1, 8: 3}
 
@@ -42,10 +49,10 @@ class Check:
 def quiet_tensorflow():
     """Within the block, `QUIET_TENSORFLOW`'s variables are set where the environment does not set them.
 
-    For a command such as `recsys-lab doctor`, whose TensorFlow import must print no log noise. A value
-    the user set wins; on leaving, only what was set here is removed again, so a caller's process (a
-    test calling the CLI's `main`) keeps its environment. It acts only on a TensorFlow not yet imported.
-    Not used in a notebook's kernel: there TF_ENABLE_ONEDNN_OPTS=0 would also turn oneDNN's kernels off.
+    For a command such as `recsys-lab doctor`. A value the user set wins; on leaving, only what was set here is
+    removed again, so a caller's process (a test calling the CLI's `main`) keeps its environment. It acts only
+    on a TensorFlow not yet imported. The start-up lines no variable silences are dropped where the kit imports
+    TensorFlow (`tensorflow_start_up_filtered`).
     """
     added = [name for name in QUIET_TENSORFLOW if name not in os.environ]
     for name in added:
@@ -56,6 +63,42 @@ def quiet_tensorflow():
         for name in added:
             if os.environ.get(name) == QUIET_TENSORFLOW[name]:
                 del os.environ[name]
+
+
+@contextlib.contextmanager
+def tensorflow_start_up_filtered():
+    """Within the block, what C code writes to stderr (file descriptor 2) is held back, then passed on to
+    `sys.stderr` without TensorFlow's start-up lines (`TENSORFLOW_START_UP`): any other line still shows.
+
+    TensorFlow writes those lines from C++, below Python's `sys.stderr`, so they reach a notebook as red stderr
+    output (ipykernel forwards file descriptor 2) and a terminal as they are. Wrap the first `import tensorflow`
+    in it (the doctor's checks do, and `setup_notebook` runs them first).
+
+    >>> with tensorflow_start_up_filtered():      # doctest: +SKIP
+    ...     import tensorflow
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (
+        OSError,
+        ValueError,
+    ):  # no file descriptor 2 to redirect (e.g. a closed stderr): nothing to filter
+        yield
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            lines = held.read().decode(errors="replace").splitlines(keepends=True)
+            kept = "".join(line for line in lines if not TENSORFLOW_START_UP.search(line))
+            if kept:
+                sys.stderr.write(kept)
+                sys.stderr.flush()
 
 
 def in_colab() -> bool:
@@ -223,10 +266,12 @@ def legacy_keras_active() -> str | None:
 
 def tensorflow_gpus() -> list[str]:
     """Names of the GPUs TensorFlow will use (imports TensorFlow); empty on a CPU-only machine."""
-    import tensorflow as tf
+    with tensorflow_start_up_filtered():  # the CUDA stubs speak when asked for devices, too
+        import tensorflow as tf
 
+        devices = tf.config.list_physical_devices("GPU")
     names = []
-    for device in tf.config.list_physical_devices("GPU"):
+    for device in devices:
         try:
             names.append(tf.config.experimental.get_device_details(device).get("device_name") or device.name)
         except Exception:  # details are best effort; the device itself is what matters
@@ -275,10 +320,11 @@ def check_deep_learning() -> list[Check]:
                 "the kernel; the kit uses `import keras` (Keras 3)",
             )
         )
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow's first import, to count
     try:
-        import keras
-        import tensorflow  # noqa: F401 -- a broken install fails here, reported below
+        with tensorflow_start_up_filtered():
+            import keras
+            import tensorflow  # noqa: F401 -- a broken install fails here, reported below
     except Exception as exc:  # a broken install must be reported, not crash the doctor
         return [
             *checks,

@@ -3,7 +3,9 @@
 Each `check_*` calls the learner's function on small inputs, compares with a reference written here, and, when the
 result is wrong, recognises the typical mistakes (the unmasked loss, a flipped kernel, a leaking split...) to say
 which one it is. It returns the `Feedback` the FAQ quiz uses (`recsys_lab.course.quiz`): `correct`, `message`, and in
-`pointer` the hint. An exercise not done yet (a student version's stub raising NotImplementedError) gets its hint.
+`pointer` the hint. Hints climb: an exercise not done yet (a student version's stub raising NotImplementedError), or
+code that crashes, gets a question that points the way without a formula; a wrong answer gets the named mistake and
+a more concrete hint; a correct one gets no hint (`print(feedback)` then prints only "correct").
 
 numpy/pandas only: no TensorFlow here.
 
@@ -24,21 +26,22 @@ import pandas as pd
 from recsys_lab.course.quiz import Feedback
 
 
-def _run(exercise: str, hint: str, fn: Callable, *args):
+def _run(exercise: str, question: str, fn: Callable, *args):
     """`fn(*args)` as a float64 array, or the Feedback that explains why it could not run."""
-    return _call(exercise, hint, lambda *a: np.asarray(fn(*a), dtype=np.float64), *args)
+    return _call(exercise, question, lambda *a: np.asarray(fn(*a), dtype=np.float64), *args)
 
 
-def _call(exercise: str, hint: str, fn: Callable, *args):
-    """`fn(*args)`, or the Feedback that explains why it could not run (a stub not done yet, or an error)."""
+def _call(exercise: str, question: str, fn: Callable, *args):
+    """`fn(*args)`, or the Feedback that explains why it could not run (a stub not done yet, or an error), with
+    the exercise's first hint: a question that points the way without giving the formula."""
     try:
         return fn(*args)
     except NotImplementedError:
         return Feedback(
-            False, f"Exercise {exercise} is not done yet: replace the stub with your code.", hint, False
+            False, f"Exercise {exercise} is not done yet: replace the stub with your code.", question, False
         )
-    except Exception as error:  # the learner's code failed: say how, with the hint
-        return Feedback(False, f"Your function raised {type(error).__name__}: {error}", hint, False)
+    except Exception as error:  # the learner's code failed: say how, with the first hint
+        return Feedback(False, f"Your function raised {type(error).__name__}: {error}", question, False)
 
 
 def _verdict(exercise: str, hint: str, got, expected, mistakes: dict[str, np.ndarray]) -> Feedback:
@@ -49,7 +52,7 @@ def _verdict(exercise: str, hint: str, got, expected, mistakes: dict[str, np.nda
         return Feedback(False, f"Exercise {exercise}: the result has shape {got.shape}, expected "
                                f"{np.shape(expected)}.", hint)  # fmt: skip
     if np.allclose(got, expected, rtol=1e-5, atol=1e-8):
-        return Feedback(True, f"Exercise {exercise}: correct.", hint)
+        return Feedback(True, f"Exercise {exercise}: correct.", "")  # nothing more to say once it is right
     for mistake, wrong in mistakes.items():
         if np.shape(wrong) == got.shape and np.allclose(got, wrong, rtol=1e-5, atol=1e-8):
             return Feedback(False, f"Exercise {exercise}: not yet. It looks like {mistake}.", hint)
@@ -59,6 +62,7 @@ def _verdict(exercise: str, hint: str, got, expected, mistakes: dict[str, np.nda
 def check_masked_mse(fn: Callable) -> Feedback:
     """Chapter 02: `fn(y_true, y_pred)` is the mean squared error over the observed ratings (y_true > 0) only."""
     hint = "Square the error only where a rating exists (y_true > 0) and divide by how many ratings exist."
+    question = "Which entries of y_true are ratings, and which are only empty cells? Average the squared error over the ratings alone."  # the first hint: a question, no formula
     rng = np.random.default_rng(0)
     y_true = rng.integers(1, 6, size=(6, 9)) * (rng.random((6, 9)) < 0.3)  # (users, items), 0 = not rated
     y_pred = rng.uniform(1, 5, size=(6, 9))
@@ -70,18 +74,19 @@ def check_masked_mse(fn: Callable) -> Feedback:
         "a 1/2 in front (that is the article's L, fine for gradients, not the MSE asked for)":
             (errors * mask).sum() / mask.sum() / 2,
     }  # fmt: skip
-    return _verdict("02.1", hint, _run("02.1", hint, fn, y_true, y_pred), (errors * mask).sum() / mask.sum(),
+    return _verdict("02.1", hint, _run("02.1", question, fn, y_true, y_pred), (errors * mask).sum() / mask.sum(),
                     mistakes)  # fmt: skip
 
 
 def check_conv1d(fn: Callable) -> Feedback:
     """Chapter 03: `fn(x, kernel)` is a 'valid' 1-D convolution as Keras computes it: y_t = Σ_j x_{t+j} k_j."""
     hint = "Slide the kernel without flipping it, y[t] = sum_j x[t + j] * k[j]; 'valid' gives len(x) - len(k) + 1."
+    question = "Does Keras flip the kernel before sliding it over x? And how many positions does a 'valid' window fit in?"  # the first hint: a question, no formula
     x, kernel = np.array([1.0, 3.0, -2.0, 0.5, 4.0, 2.0, -1.0]), np.array([0.5, -1.0, 2.0])
     expected = np.correlate(x, kernel, mode="valid")
     mistakes = {"a flipped kernel: the textbook convolution, not Keras' cross-correlation":
                 np.convolve(x, kernel, mode="valid")}  # fmt: skip
-    got = _run("03.1", hint, fn, x, kernel)
+    got = _run("03.1", question, fn, x, kernel)
     if not isinstance(got, Feedback) and got.shape == (len(x),):
         return Feedback(False, "Exercise 03.1: the output has one value per input: that is 'same' padding, "
                                "not 'valid'.", hint)  # fmt: skip
@@ -91,17 +96,18 @@ def check_conv1d(fn: Callable) -> Feedback:
 def check_scores(fn: Callable) -> Feedback:
     """Chapter 04: `fn(user_vectors, item_vectors)` is the `(num_users, num_items)` matrix of inner products."""
     hint = "One matrix product: user_vectors (users, d) @ item_vectors.T (d, items); no normalising."
+    question = "Which single matrix operation gives every user's inner product with every item at once, and which shapes must meet?"  # the first hint: a question, no formula
     rng = np.random.default_rng(4)
     users, items = rng.normal(size=(3, 5)), rng.normal(size=(7, 5))
     unit = lambda v: v / np.linalg.norm(v, axis=1, keepdims=True)  # noqa: E731
     mistakes = {"cosine similarity (the vectors were normalised): the course asks for the dot product":
                 unit(users) @ unit(items).T}  # fmt: skip
-    got = _run("04.1", hint, fn, users, items)
+    got = _run("04.1", question, fn, users, items)
     if not isinstance(got, Feedback) and got.shape == (7, 3):
         return Feedback(False, "Exercise 04.1: the result is transposed: rows should be users.", hint)
     feedback = _verdict("04.1", hint, got, users @ items.T, mistakes)
     if feedback.correct:  # vectors of two spaces must be refused, not silently truncated or padded
-        mixed = _run("04.1", hint, fn, rng.normal(size=(2, 16)), rng.normal(size=(4, 64)))
+        mixed = _run("04.1", question, fn, rng.normal(size=(2, 16)), rng.normal(size=(4, 64)))
         if not isinstance(mixed, Feedback):
             return Feedback(False, "Exercise 04.1: 16-d users against 64-d items returned numbers; it must raise "
                                    "an error (vectors of different spaces have no inner product).", hint)  # fmt: skip
@@ -111,6 +117,7 @@ def check_scores(fn: Callable) -> Feedback:
 def check_gradient(fn: Callable) -> Feedback:
     """Chapter 05: `fn(x, y, w)` is ∂L/∂w for L = 1/(2N) Σ (y - x w)², with x `(N, F)`, y `(N,)`, w `(F,)`."""
     hint = "dL/dw = -(1/N) x^T (y - x w): the chain rule through the square and through x w."
+    question = "How does L change when w moves a little? Follow the chain rule through the square and through x w, and keep the 1/(2N)."  # the first hint: a question, no formula
     rng = np.random.default_rng(5)
     x, w = rng.normal(size=(8, 3)), rng.normal(size=3)
     y = x @ rng.normal(size=3) + 0.1 * rng.normal(size=8)
@@ -119,17 +126,18 @@ def check_gradient(fn: Callable) -> Feedback:
     mistakes = {"a missing 1/N (the gradient of the sum, not of the mean)": -x.T @ residual,
                 "a sign error (that is the direction to step in, the negative gradient)": x.T @ residual / len(y),
                 "a missing factor 1/2 cancelled twice: 2/N instead of 1/N": -2 * x.T @ residual / len(y)}  # fmt: skip
-    return _verdict("05.1", hint, _run("05.1", hint, fn, x, y, w), expected, mistakes)
+    return _verdict("05.1", hint, _run("05.1", question, fn, x, y, w), expected, mistakes)
 
 
 def check_split(fn: Callable) -> Feedback:
     """Chapter 01: `fn(ratings, seed)` returns `(train, test)`: about 20 % of each user's ratings held out."""
     hint = "Per user: shuffle their ratings with the seed, keep 80 % for train and the rest for test; no pair in both."
+    question = "What must hold for every user: some ratings in train, some in test, no pair in both? And which generator makes the shuffle repeat?"  # the first hint: a question, no formula
     rng = np.random.default_rng(1)
     ratings = pd.DataFrame({"user_id": np.repeat(np.arange(1, 21), 10), "item_id": rng.permuted(
         np.tile(np.arange(1, 31), (20, 1)), axis=1)[:, :10].ravel(), "rating": rng.integers(1, 6, 200)})  # fmt: skip
     original = ratings.copy()
-    result = _call("01.1", hint, fn, ratings, 0)
+    result = _call("01.1", question, fn, ratings, 0)
     if isinstance(result, Feedback):
         return result
     train, test = result
@@ -150,23 +158,26 @@ def check_split(fn: Callable) -> Feedback:
     if not share.between(0.1, 0.3).all():
         return Feedback(False, f"Exercise 01.1: each user should have about 20 % in test; shares run from "
                                f"{share.min():.0%} to {share.max():.0%}.", hint)  # fmt: skip
-    return Feedback(True, "Exercise 01.1: correct.", hint)
+    return Feedback(True, "Exercise 01.1: correct.", "")
 
 
 def check_fold_in(fn: Callable) -> Feedback:
     """Chapter 06: `fn(q, y, l2)` solves min_p Σ (y_j - q_j·p)² + l2 ‖p‖² for a new user's p `(d,)`."""
-    hint = "Ridge regression: p = (Qᵀ Q + l2 I)⁻¹ Qᵀ y, with Q the (n, d) vectors of the movies rated."
+    hint = ("Set the gradient of the objective with respect to p to zero: a (d, d) linear system, the l2 added on its "
+            "diagonal; solve it with np.linalg.solve rather than inverting.")  # fmt: skip
+    question = "The objective is a sum of squares plus a penalty on p: what do you get when you set its gradient with respect to p to zero?"  # the first hint: a question, no formula
     rng = np.random.default_rng(6)
     q, y, l2 = rng.normal(size=(4, 6)), rng.normal(size=4), 0.7
     expected = np.linalg.solve(q.T @ q + l2 * np.eye(6), q.T @ y)
     mistakes = {"least squares without the l2 term (with fewer ratings than dimensions it is not unique)":
                 np.linalg.lstsq(q, y, rcond=None)[0]}  # fmt: skip
-    return _verdict("06.1", hint, _run("06.1", hint, fn, q, y, l2), expected, mistakes)
+    return _verdict("06.1", hint, _run("06.1", question, fn, q, y, l2), expected, mistakes)
 
 
 def check_ease(fn: Callable) -> Feedback:
     """Chapter 07: `fn(x, l2)` is EASE's item-item matrix B for a 0/1 matrix x `(users, items)` (Steck 2019)."""
     hint = "P = (XᵀX + l2 I)⁻¹, then B = -P / diag(P) column by column, and set B's diagonal to 0."
+    question = "EASE is a ridge regression of every item on the other items, with a zero diagonal: which matrix do you invert, and how does that constraint rescale its columns?"  # the first hint: a question, no formula
     rng = np.random.default_rng(7)
     x, l2 = (rng.random((12, 6)) < 0.4).astype(np.float64), 2.0
     gram = x.T @ x + l2 * np.eye(6)
@@ -176,7 +187,7 @@ def check_ease(fn: Callable) -> Feedback:
     mistakes = {"the unconstrained ridge solution (XᵀX + l2 I)⁻¹ XᵀX: its diagonal is not 0, so each item "
                 "mostly predicts itself": p @ (x.T @ x),
                 "B's diagonal left as -1 (fill it with 0 after dividing)": -p / np.diag(p)[None, :]}  # fmt: skip
-    return _verdict("07.1", hint, _run("07.1", hint, fn, x, l2), expected, mistakes)
+    return _verdict("07.1", hint, _run("07.1", question, fn, x, l2), expected, mistakes)
 
 
 def check_weighted_mse(fn: Callable) -> Feedback:
@@ -184,6 +195,7 @@ def check_weighted_mse(fn: Callable) -> Feedback:
     (y_true > 0) and w where not: w = 0 gives the masked loss, w = 1 the plain MSE over every entry."""
     hint = ("Weights c = 1 where y_true > 0 and w elsewhere; return sum(c * (y_true - y_pred)**2) / sum(c) "
             "(section 3: w = 0 must give the masked loss).")  # fmt: skip
+    question = "Which weight does a rated entry get, and which an empty one? What must the weighted sum be divided by, so that w of 0 gives the masked loss?"  # the first hint: a question, no formula
     rng = np.random.default_rng(2)
     y_true = rng.integers(1, 6, size=(6, 9)) * (rng.random((6, 9)) < 0.3)  # (users, items), 0 = not rated
     y_pred = rng.uniform(1, 5, size=(6, 9))
@@ -202,7 +214,7 @@ def check_weighted_mse(fn: Callable) -> Feedback:
             np.array([loss(np.where(mask, w, 1.0)) for w in weights]),
     }  # fmt: skip
 
-    got = _call("02.2", hint, lambda t, p: [np.asarray(fn(t, p, w), dtype=np.float64) for w in weights],
+    got = _call("02.2", question, lambda t, p: [np.asarray(fn(t, p, w), dtype=np.float64) for w in weights],
                 y_true, y_pred)  # fmt: skip
     if isinstance(got, Feedback):
         return got
@@ -224,6 +236,7 @@ def check_cold_scores(fn: Callable) -> Feedback:
     num_items)` matrix r̂ = μ + b_u + b̂_i + ⟨p_u, q̂_i⟩ that scores cold items from their content-predicted (q̂, b̂)."""
     hint = ("Every pair: global_mean + user_bias[:, None] + item_bias[None, :] + user_vectors @ item_vectors.T "
             "(section 3: a cold movie is scored like any other, by the MF's own users).")  # fmt: skip
+    question = "Which four terms make a biased MF's rating, and which of them does a cold movie get from the CNN?"  # the first hint: a question, no formula
     rng = np.random.default_rng(3)
     mu, user_bias, item_bias = 3.6, rng.normal(0, 0.4, 4), rng.normal(0, 0.4, 6)  # 4 users, 6 cold items
     users, items = rng.normal(0, 0.5, (4, 5)), rng.normal(0, 0.5, (6, 5))
@@ -234,7 +247,7 @@ def check_cold_scores(fn: Callable) -> Feedback:
         "b_u left out (the user's bias)": mu + item_bias[None, :] + dots,
         "b̂_i left out (the item bias the CNN predicts with q̂_i)": mu + user_bias[:, None] + dots,
     }
-    got = _run("03.2", hint, fn, mu, user_bias, item_bias, users, items)
+    got = _run("03.2", question, fn, mu, user_bias, item_bias, users, items)
     if not isinstance(got, Feedback) and got.shape == (6, 4):
         return Feedback(False, "Exercise 03.2: the result is transposed: rows should be users.", hint)
     return _verdict("03.2", hint, got, mu + user_bias[:, None] + item_bias[None, :] + dots, mistakes)
@@ -244,6 +257,7 @@ def check_procrustes(fn: Callable) -> Feedback:
     """Chapter 04: `fn(v_from, v_to)` is the orthogonal `(d, d)` R minimising ‖v_from R − v_to‖_F (Procrustes)."""
     hint = ("SVD of v_fromᵀ v_to = A Σ Bᵀ, then R = A Bᵀ: `a, _, bt = np.linalg.svd(v_from.T @ v_to)`, "
             "`R = a @ bt` (section 2: a rotation keeps lengths and angles).")  # fmt: skip
+    question = "Which factorisation gives the rotation closest to a given matrix, and which matrix built from v_from and v_to do you factorise?"  # the first hint: a question, no formula
     rng = np.random.default_rng(4)
     v_from = rng.normal(size=(30, 4))  # one model's item vectors
     turn = np.linalg.qr(rng.normal(size=(4, 4)))[0]
@@ -258,7 +272,7 @@ def check_procrustes(fn: Callable) -> Feedback:
         "numpy's svd already returns Bᵀ: `a @ bt.T` transposes it once more": a @ bt.T,
         "v_fromᵀ v_to itself, without the SVD: it is not orthogonal": v_from.T @ v_to,
     }  # fmt: skip
-    got = _run("04.2", hint, fn, v_from, v_to)
+    got = _run("04.2", question, fn, v_from, v_to)
     feedback = _verdict("04.2", hint, got, expected, mistakes)
     if not feedback.correct and feedback.message.endswith("differ from the reference."):
         if not np.allclose(got.T @ got, np.eye(4), atol=1e-6):
@@ -289,6 +303,7 @@ def check_gradients(fn: Callable) -> Feedback:
     h_k = tanh(h_{k-1} W_k + b_k) for k = 1, 2, 3 (h_0 = x), ŷ = h_3 W_4 + b_4, L = 1/(2N) Σ (y − ŷ)²."""
     hint = ("Walk back from g4 = (ŷ − y)/N: ∂L/∂W_k = h_{k-1}ᵀ g_k, ∂L/∂b_k = g_k summed over the examples, "
             "g_{k-1} = (g_k W_kᵀ) ⊙ (1 − h_{k-1}²) (section 1, one layer more).")  # fmt: skip
+    question = "Start at the output: what is the loss's gradient with respect to ŷ, and how does each layer pass it back through its tanh?"  # the first hint: a question, no formula
     rng = np.random.default_rng(5)
     sizes, names = (3, 5, 4, 3, 1), [f"{kind}{k}" for k in (1, 2, 3, 4) for kind in "Wb"]
     params = {}
@@ -310,7 +325,7 @@ def check_gradients(fn: Callable) -> Feedback:
         "bias gradients averaged over the examples instead of summed (the 1/N is already in g4)":
             flat(_backward(params, x, y, bias=np.mean)),
     }  # fmt: skip
-    got = _call("05.2", hint, fn, {n: v.copy() for n, v in params.items()}, x, y)
+    got = _call("05.2", question, fn, {n: v.copy() for n, v in params.items()}, x, y)
     if isinstance(got, Feedback):
         return got
     say = lambda message: Feedback(False, f"Exercise 05.2: {message}", hint)  # noqa: E731
@@ -342,6 +357,7 @@ def check_blend(fn: Callable) -> Feedback:
     `y (n,)`: weights `(m + 1,)`, the intercept first, minimising ‖y − w_0 − predictions w_1..m‖²."""
     hint = ("Least squares on the predictions with a column of ones first: "
             "np.linalg.lstsq(np.c_[np.ones(n), predictions], y, rcond=None)[0] (see 'Blending: accuracy bought with complexity').")  # fmt: skip
+    question = "A blend is a linear regression on the models' predictions: what must the design matrix hold so the blend can shift, not only scale?"  # the first hint: a question, no formula
     rng = np.random.default_rng(6)
     y = rng.integers(1, 6, 40).astype(np.float64)  # (n,) held-out ratings
     noise = rng.normal(0, [0.5, 0.4, 1.0], (40, 3))
@@ -356,7 +372,7 @@ def check_blend(fn: Callable) -> Feedback:
         "the plain average of the models (intercept 0, each weight 1/m): that is no fit": np.r_[0.0, np.ones(3) / 3],
         "the intercept put last: it goes first": np.r_[expected[1:], expected[0]],
     }  # fmt: skip
-    got = _run("07.2", hint, fn, predictions, y)
+    got = _run("07.2", question, fn, predictions, y)
     if not isinstance(got, Feedback) and got.shape == (3,):
         without = np.linalg.lstsq(predictions, y, rcond=None)[0]
         plain = np.allclose(got, without, rtol=1e-5)
@@ -376,6 +392,7 @@ def check_swap_choices(fn: Callable) -> Feedback:
     hint = ("Copy the table; with rng = np.random.default_rng(seed) pick round(fraction * len(ratings)) rows; give "
             "each an item from ratings['item_id'] that its user has not rated; change nothing else "
             "(see 'Data quality': noise changes the rating, this changes the choice).")  # fmt: skip
+    question = "Which column changes, in how many rows, and what must a new item not be for its user? How do you make the draw repeat?"  # the first hint: a question, no formula
     rng = np.random.default_rng(7)
     counts = rng.integers(4, 13, 20)  # 20 users with 4 to 12 ratings each, of 30 items
     n = counts.sum()
@@ -386,7 +403,7 @@ def check_swap_choices(fn: Callable) -> Feedback:
         "timestamp": np.arange(n, dtype=np.int64) + 880_000_000,
     }, index=pd.RangeIndex(1000, 1000 + n))  # fmt: skip
     original, fraction, seed = ratings.copy(), 0.25, 3
-    result = _call("07.3", hint, fn, ratings, fraction, seed)
+    result = _call("07.3", question, fn, ratings, fraction, seed)
     if isinstance(result, Feedback):
         return result
     say = lambda message: Feedback(False, f"Exercise 07.3: {message}", hint)  # noqa: E731
@@ -416,14 +433,14 @@ def check_swap_choices(fn: Callable) -> Feedback:
         return say("some new item ids are not in the table: draw the new items from ratings['item_id'].")
     if result.duplicated(["user_id", "item_id"]).any():
         return say("some users now rated the same movie twice: draw an item the user has not rated.")
-    again = _call("07.3", hint, fn, ratings, fraction, seed)
+    again = _call("07.3", question, fn, ratings, fraction, seed)
     if isinstance(again, Feedback):
         return again
     if not again.equals(result):
         return say("the same seed gave a different damage: draw with np.random.default_rng(seed) only.")
-    other = _call("07.3", hint, fn, ratings, fraction, seed + 1)
+    other = _call("07.3", question, fn, ratings, fraction, seed + 1)
     if isinstance(other, Feedback):
         return other
     if other.equals(result):
         return say("another seed gave the same damage: the seed is ignored.")
-    return Feedback(True, "Exercise 07.3: correct.", hint)
+    return Feedback(True, "Exercise 07.3: correct.", "")

@@ -57,6 +57,10 @@ class Feedback:
     pointer: str
     answered: bool = True
 
+    def __str__(self) -> str:
+        """What an exercise cell prints: the message, and the hint only while the answer is not correct."""
+        return self.message if self.correct or not self.pointer else f"{self.message}\nhint: {self.pointer}"
+
 
 def _selection(question: Question, selected) -> set[int] | str:
     """The selected indices as a set, or a message saying what is wrong with `selected`."""

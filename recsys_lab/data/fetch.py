@@ -18,6 +18,7 @@ Nothing half-written is left behind: archives are extracted into a temporary fol
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
@@ -217,6 +218,11 @@ def _download(release: Release, cache: Path, progress: bool, mirror: Path | None
             f"cannot create the data cache {cache} ({exc}); set {DATA_ENV} to a "
             "writable folder or pass data_home="
         ) from exc
+    # pooch logs "Downloading data from ..." to stderr (red in a notebook) before it knows whether there is a
+    # network; without one the fallback's note must come first and alone. Its warnings still show.
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
     try:
         path = pooch.retrieve(
             release.url,
@@ -235,6 +241,8 @@ def _download(release: Release, cache: Path, progress: bool, mirror: Path | None
             f"the download of {release.name} failed its md5 check and was deleted "
             f"({exc}); try again, or use a mirror"
         ) from exc
+    finally:
+        logger.setLevel(level)
     return Path(path)
 
 

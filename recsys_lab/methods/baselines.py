@@ -37,6 +37,7 @@ class Popularity(Recommender):
     """
 
     name = "popularity"
+    score_name = "score (ratings count)"  # it ranks by count, not by its predicted rating (see score_pairs)
 
     def __init__(self, damping: float = 5.0):
         self.damping = damping

@@ -44,6 +44,7 @@ class EASE(Recommender):
     """
 
     name = "EASE"
+    score_name = "score (EASE's item-item sum)"  # a ranking score, not a rating
 
     def __init__(self, l2: float = 500.0, *, min_item_ratings: int = 1):
         if not l2 > 0 or min_item_ratings < 1:

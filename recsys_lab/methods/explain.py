@@ -1,7 +1,8 @@
 """Explain a recommendation by its neighbours: "because you liked X and Y", measured in an item embedding space.
 
-A recommended item is explained by the items the user rated highly that lie nearest to it, by cosine similarity
-of item vectors (e.g. a biased MF's q_i). The explanation is about the *space*, not about how a given model scored
+A recommended item is explained by the items the user liked (`liked`: rated 4 or more, or above their own mean)
+that lie nearest to it, by cosine similarity of item vectors (e.g. a biased MF's q_i). A reason must point towards
+the item: a liked movie at a cosine of 0 or below is no reason, and a movie without one says so (`NO_REASON`). The explanation is about the *space*, not about how a given model scored
 the item, so one space can explain the lists of every model side by side.
 
 numpy only: no TensorFlow here.
@@ -18,9 +19,26 @@ import numpy as np
 
 from recsys_lab.methods.retrieval import normalize
 
+NO_REASON = "no movie you rated highly points to it"
+
+
+def liked(ratings) -> np.ndarray:
+    """Which of one user's ratings say "I liked it": 4 or more, or above the user's own mean rating.
+
+    The mean lets a harsh rater's best count (2, 2, 3: the 3 is liked); a lone 1 is no like, though it is the
+    user's best. Returns a boolean mask of the ratings' shape.
+
+    >>> liked([5, 3, 2, 2]).tolist(), liked([3, 2, 2]).tolist()
+    ([True, True, False, False], [True, False, False])
+    """
+    r = np.asarray(ratings, dtype=np.float64)
+    return (r >= 4) | (r > r.mean()) if r.size else np.zeros(r.shape, bool)
+
 
 def nearest_liked(item_vectors, liked_index, candidate_index, *, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """For each candidate, the `k` liked items nearest to it by cosine similarity.
+
+    The nearest may still point away (cosine <= 0): `because_you_liked` names only those pointing towards it.
 
     Args:
         item_vectors: `(num_items, d)` one vector per dense item index.
@@ -58,7 +76,11 @@ def nearest_liked(item_vectors, liked_index, candidate_index, *, k: int = 2) -> 
 def because_you_liked(titles: Sequence[str], reason, similarity) -> str:
     """One line for one candidate: its reasons (a row of `nearest_liked`) as titles with their cosines.
 
-    `titles[j]` is the title of dense item j. A row without reasons says so instead of inventing one.
+    `titles[j]` is the title of dense item j. Only reasons with a positive cosine are named: a liked movie whose
+    vector points away from the candidate does not support it. A row without such a reason says so
+    (`NO_REASON`) instead of inventing one.
     """
-    parts = [f"{titles[j]} (cos {s:.2f})" for j, s in zip(reason, similarity, strict=True) if j >= 0]
-    return "because you liked " + " and ".join(parts) if parts else "no liked movie to compare it with"
+    parts = [
+        f"{titles[j]} (cos {s:.2f})" for j, s in zip(reason, similarity, strict=True) if j >= 0 and s > 0
+    ]
+    return "because you liked " + " and ".join(parts) if parts else NO_REASON

@@ -104,6 +104,7 @@ class TwoTower(KerasRecommender):
 
     name = "two-tower"
     predicts_ratings = False  # a ranking model: evaluation tables leave its RMSE empty
+    score_name = "score (inner product)"
 
     def __init__(self, embedding_dim: int = 32, output_dim: int = 32, positive_threshold=None):
         if embedding_dim < 1 or output_dim < 1:

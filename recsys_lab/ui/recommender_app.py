@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from recsys_lab.methods.explain import because_you_liked, nearest_liked
+from recsys_lab.methods.explain import because_you_liked, liked, nearest_liked
 from recsys_lab.protocol.metrics import top_k
 
 
@@ -37,6 +37,31 @@ def check_history(model, ratings: dict) -> tuple[np.ndarray, np.ndarray]:
     return index, values
 
 
+NEW_USER_BASELINES = ("GlobalMean", "Popularity", "BiasBaseline")
+
+
+def serves_new_users(model) -> bool:
+    """Whether `scores_for_history` can place a user from their ratings alone, without retraining the model.
+
+    biased MF, U-AutoRec, the two-tower model and the baselines can; I-AutoRec cannot (one input per training
+    user), nor can a model that needs a user's side features or id embedding (the MLP regression).
+    """
+    name = type(model).__name__
+    if name == "AutoRec":
+        return getattr(model, "kind", None) == "user"
+    return hasattr(model, "user_embeddings") or hasattr(model, "item_vectors") or name in NEW_USER_BASELINES
+
+
+def score_label(model) -> str:
+    """The name of a model's score column: "predicted rating" for a rating model, else what its score counts.
+
+    A model may say itself (`score_name`, e.g. popularity's "score (ratings count)"); one that predicts no
+    ratings (`predicts_ratings = False`) gets "score (not a rating)".
+    """
+    default = "predicted rating" if getattr(model, "predicts_ratings", True) else "score (not a rating)"
+    return getattr(model, "score_name", default)
+
+
 def scores_for_history(model, item_index: np.ndarray, values: np.ndarray, *, l2: float = 1.0) -> np.ndarray:
     """Scores `(num_items,)` for a user who was not in training, from their ratings, without retraining.
 
@@ -52,18 +77,18 @@ def scores_for_history(model, item_index: np.ndarray, values: np.ndarray, *, l2:
         y = values - model.global_mean - model.item_bias[item_index]
         w = np.linalg.solve(x.T @ x + l2 * np.eye(x.shape[1]), x.T @ y)  # (1 + d,)
         return model.global_mean + model.item_bias + w[0] + model.item_embeddings @ w[1:]
-    if name == "AutoRec":
+    if name == "AutoRec" and serves_new_users(model):  # U-AutoRec
         top = model.fold_in(model.item_encoder.inverse(item_index), values, k=model.num_items)
         return pd.Series(top["score"].to_numpy(), model.item_encoder.transform(top["item_id"])).reindex(
             range(model.num_items), fill_value=-np.inf).to_numpy()  # fmt: skip
     if hasattr(model, "item_vectors"):  # two-tower
         liked = item_index[values >= values.mean()]
         return model.item_vectors @ model.item_vectors[liked].mean(axis=0)
-    if name in ("GlobalMean", "Popularity", "BiasBaseline"):
+    if name in NEW_USER_BASELINES:
         unknown = np.full(model.num_items, -1)
         return model.score_pairs(unknown, np.arange(model.num_items))
-    raise ValueError(f"{getattr(model, 'name', name)} cannot place a new user without retraining: "
-                     "pick an existing user, or another model")  # fmt: skip
+    raise ValueError(f"{getattr(model, 'name', name)} cannot recommend from your own ratings without training it "
+                     "again: pick an existing user, or another model")  # fmt: skip
 
 
 @dataclass
@@ -81,6 +106,11 @@ class MovieRecommender:
     items: pd.DataFrame
     train: pd.DataFrame
     explain_with: object
+
+    def new_user_models(self) -> list[str]:
+        """The names of the models that can recommend from a new user's ratings, the explaining model first."""
+        names = [name for name, model in self.fitted.items() if serves_new_users(model)]
+        return sorted(names, key=lambda name: self.fitted[name] is not self.explain_with)
 
     def history(self, user_id: int) -> pd.DataFrame:
         """A known user's training ratings, best first: `item_id, title, rating`."""
@@ -100,8 +130,10 @@ class MovieRecommender:
     def recommend(self, model_name: str, *, user_id=None, ratings=None, k: int = 10) -> pd.DataFrame:
         """Top-`k` of `fitted[model_name]` for a known `user_id` or for `ratings` ({item_id: rating}), explained.
 
-        Returns `rank, title, score, why, item_id`; `why` names the liked movies (rated >= 4, else the user's
-        best) nearest in the explaining item space. Raises ValueError with a readable message for bad input.
+        Returns `rank, title, <score>, why, item_id`; the score column is named by what it measures
+        (`score_label`: "predicted rating", clipped to the rating scale, or e.g. "score (ratings count)"); `why` names the liked movies (`explain.liked`: rated 4 or
+        more, or above the user's own mean) nearest in the explaining item space, if they point towards the movie
+        (cosine > 0), else says that none does (`explain.NO_REASON`). Raises ValueError with a readable message for bad input.
         """
         if model_name not in self.fitted:
             raise ValueError(f"unknown model {model_name!r}; choose one of {list(self.fitted)}")
@@ -117,6 +149,15 @@ class MovieRecommender:
                 mine["rating"].to_numpy(np.float64),
             )
         else:
+            if not serves_new_users(model):
+                others = self.new_user_models()
+                listed = " or ".join([", ".join(others[:-1]), others[-1]] if len(others) > 1 else others)
+                instead = f"For your ratings, choose {listed}, or pick an existing user." if others else (
+                    "Pick an existing user.")  # fmt: skip
+                raise ValueError(
+                    f"{model_name} cannot recommend from your own ratings: it knows only the users "
+                    f"it was trained on, and taking you in would mean training it again. {instead}"
+                )
             history, values = check_history(model, ratings)
             scores, exclude = scores_for_history(model, history, values), np.zeros(model.num_items, bool)
             exclude[history] = True
@@ -124,19 +165,31 @@ class MovieRecommender:
         top = top[top >= 0]
         item_ids = model.item_encoder.inverse(top)
         space = self.explain_with.item_encoder
-        liked = space.transform(model.item_encoder.inverse(history[values >= min(4.0, values.max())]),
-                                unknown="ignore")  # fmt: skip
+        favourites = space.transform(model.item_encoder.inverse(history[liked(values)]), unknown="ignore")
         candidates = space.transform(item_ids, unknown="ignore")
         reason, cos = nearest_liked(
-            self.explain_with.item_embeddings, liked[liked >= 0], candidates.clip(0), k=2
+            self.explain_with.item_embeddings, favourites[favourites >= 0], candidates.clip(0), k=2
         )
         titles = self.items.set_index("item_id")["title"]
         names = titles.reindex(space.ids).fillna("?").to_numpy()
         why = [because_you_liked(names, r, c) if j >= 0 else "not in the explaining model's items"
                for j, r, c in zip(candidates, reason, cos, strict=True)]  # fmt: skip
+        label = score_label(model)
+        shown = np.clip(scores[top], *model.rating_scale) if label == "predicted rating" else scores[top]
         return pd.DataFrame({"rank": np.arange(1, len(top) + 1),
                              "title": titles.reindex(item_ids).fillna("?").to_numpy(),
-                             "score": scores[top], "why": why, "item_id": item_ids})  # fmt: skip
+                             label: shown, "why": why, "item_id": item_ids})  # fmt: skip
+
+
+def shown(table: pd.DataFrame):
+    """`table` as HTML with every cell whole, for a notebook's output and the widget.
+
+    pandas' own display cuts text at 50 characters (`display.max_colwidth`), which cuts the reasons off. Drops
+    `item_id` (a join key, not for the reader), rounds numbers to 3 decimals, shows no index.
+    """
+    from IPython.display import HTML
+
+    return HTML(table.drop(columns="item_id", errors="ignore").round(3).to_html(index=False))
 
 
 def respond(app: MovieRecommender, model_name: str, *, user_id=None, picks=(), k: int = 10):
@@ -170,7 +223,9 @@ def recommender_widget(app: MovieRecommender, *, choices=None, slots: int = 5, k
 
     choices = app.items["item_id"].to_numpy()[:300] if choices is None else choices
     titles = app.items.set_index("item_id")["title"]
-    model = w.Dropdown(options=list(app.fitted), description="model")
+    # the default serves both choices below (an existing user, and you): the explaining model when it can
+    default = (app.new_user_models() or list(app.fitted))[0]
+    model = w.Dropdown(options=list(app.fitted), value=default, description="model")
     mode = w.ToggleButtons(options=["an existing user", "you"], description="recommend for")
     user = w.BoundedIntText(int(app.train["user_id"].iloc[0]), min=0, max=10**9, description="user id")
     pickers = [w.Dropdown(options=[("—", None)] + [(str(titles.get(i, i)), int(i)) for i in choices], value=None,
@@ -184,8 +239,7 @@ def recommender_widget(app: MovieRecommender, *, choices=None, slots: int = 5, k
         rows.layout.display, user.layout.display = ("none", None) if existing else (None, "none")
         picks = [(p.value, float(s.value)) for p, s in zip(pickers, stars, strict=True)]
         table, message = respond(app, model.value, user_id=user.value if existing else None, picks=picks, k=k)
-        shown = "" if table is None else table.drop(columns="item_id").round(3).to_html(index=False)
-        out.value = f"<p>{html.escape(message)}</p>{shown}"
+        out.value = f"<p>{html.escape(message)}</p>{'' if table is None else shown(table).data}"
 
     for control in (model, mode, user):
         control.observe(show, names="value")

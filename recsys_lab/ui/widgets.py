@@ -70,6 +70,13 @@ def data_tour(ds: Dataset, split_name: str = "course default", *, seed: int = 42
     return TourView(ds.summary(), split.report(), baseline_table(ds, split, k=k), figures)
 
 
+def dataset_label(requested: str, loaded: Dataset | None) -> str:
+    """A dataset dropdown's label: the name chosen, or, once it fell back, what is shown instead."""
+    if loaded is None or loaded.name == requested:
+        return requested
+    return f"{requested}: not here, showing {loaded.name}"
+
+
 def data_tour_explorer(
     datasets: tuple[str, ...] = ("ml-100k", "ml-latest-small", "synthetic"),
     *,
@@ -79,7 +86,8 @@ def data_tour_explorer(
     """Dropdowns for dataset and split; shows the summary, the split report, the baselines and figures.
 
     Datasets are loaded once (with `recsys_lab.load_dataset`, falling back to the synthetic world when a
-    release is unavailable) and kept for the session.
+    release is unavailable) and kept for the session. The dropdown names the data shown: a release that fell back
+    reads e.g. "ml-100k: not here, showing synthetic" (`dataset_label`).
     """
     import ipywidgets as w
     from IPython.display import display
@@ -92,12 +100,26 @@ def data_tour_explorer(
     split_box = w.Dropdown(options=list(SPLITS), description="split")
     out = w.Output()
 
+    relabelling = []  # non-empty while the labels change: that is no new choice to show
+    shown_labels = [(name, name) for name in datasets]
+
     def refresh(_=None):
+        if relabelling:
+            return
         with out:
             out.clear_output(wait=True)
-            if dataset_box.value not in cache:
-                cache[dataset_box.value] = loader(dataset_box.value)
-            view = data_tour(cache[dataset_box.value], split_box.value, seed=seed)
+            chosen = dataset_box.value
+            if chosen not in cache:
+                cache[chosen] = loader(chosen)
+            labels = [(dataset_label(name, cache.get(name)), name) for name in datasets]
+            if labels != shown_labels:  # a release fell back: the dropdown says what is shown
+                relabelling.append(True)
+                try:
+                    dataset_box.options, dataset_box.value = labels, chosen
+                    shown_labels[:] = labels
+                finally:
+                    relabelling.clear()
+            view = data_tour(cache[chosen], split_box.value, seed=seed)
             display(view.summary.to_frame().T)
             print(view.split_report)
             display(view.baselines.round(4))

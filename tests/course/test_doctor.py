@@ -189,12 +189,31 @@ def test_version_parsing():
 
 
 def test_quiet_tensorflow_sets_only_what_the_user_left_unset_and_undoes_it(monkeypatch):
-    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")  # the user's explicit setting wins
     with doctor.quiet_tensorflow():
-        assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0" and os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
-    assert "TF_ENABLE_ONEDNN_OPTS" not in os.environ and os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
-    assert set(doctor.QUIET_TENSORFLOW) == {"TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS"}
+        assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL")
+    with doctor.quiet_tensorflow():
+        assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "2"
+    assert "TF_CPP_MIN_LOG_LEVEL" not in os.environ
+    # TF_ENABLE_ONEDNN_OPTS=0 would silence the oneDNN line by turning oneDNN's kernels off: never set by the kit
+    assert set(doctor.QUIET_TENSORFLOW) == {"TF_CPP_MIN_LOG_LEVEL"}
+
+
+def test_tensorflow_start_up_lines_are_dropped_and_every_other_line_passes(capfd):
+    start_up = (  # as TensorFlow 2.21 writes them from C++ (the full wheel adds the CUDA stub's line)
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1796302921.184661   25239 port.cc:153] oneDNN custom operations are on. You may see slightly "
+        "different numerical results due to floating-point round-off errors.\n"
+        "I0000 00:00:1796303031.413849   27175 cpu_feature_guard.cc:227] This TensorFlow binary is optimized.\n"
+        "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow.\n"
+        "2025-01-01 10:00:00.1: I external/local_xla/xla/tsl/cuda/cudart_stub.cc:32] Could not find cuda drivers "
+        "on your machine, GPU will not be used.\n"
+    )
+    with doctor.tensorflow_start_up_filtered():
+        os.write(2, b"E0000 a real error from C++\n" + start_up.encode() + b"the end, without a newline")
+    assert capfd.readouterr().err == "E0000 a real error from C++\nthe end, without a newline"
 
 
 def test_the_doctor_checks_the_floors_pyproject_declares():

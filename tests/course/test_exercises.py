@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import numpy as np
 import pandas as pd
@@ -9,6 +11,7 @@ import pytest
 from scipy.linalg import orthogonal_procrustes
 
 from recsys_lab import exercises, quiz
+from recsys_lab.course.student import strip_solutions
 
 from ..helpers import CHAPTERS, exercise_cells
 
@@ -220,3 +223,36 @@ def test_split_reference_solution_keeps_every_rating_once():
     exec(compile(source, "01", "exec"), done)
     train, test = done["my_split"](ratings, 0)
     assert len(train) + len(test) == 15 and set(test["user_id"]) <= set(train["user_id"])
+
+
+CHECKS = [getattr(exercises, name) for name in dir(exercises) if name.startswith("check_")]
+# what an answer looks like: an equals sign, numpy calls, matrix products, transposes, inverses, powers
+FORMULA = re.compile(r"=|np\.|@|\*\*|ᵀ|⁻¹|\.T\b|\bsum_|Σ")
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_the_first_hint_is_a_question_not_the_answer(check):
+    for untouched in (stub, lambda *_: 1 / 0):  # the student version's stub, and code that crashes
+        feedback = check(untouched)
+        assert not feedback.correct and "?" in feedback.pointer, feedback.pointer
+        assert not FORMULA.search(feedback.pointer), feedback.pointer
+
+
+def test_a_correct_answer_prints_nothing_more_and_a_wrong_one_its_hint():
+    right = lambda q, y, l2: np.linalg.solve(q.T @ q + l2 * np.eye(q.shape[1]), q.T @ y)  # noqa: E731
+    feedback = exercises.check_fold_in(right)
+    assert feedback.correct and feedback.pointer == "" and str(feedback) == "Exercise 06.1: correct."
+    wrong = exercises.check_fold_in(lambda q, y, l2: np.linalg.lstsq(q, y, rcond=None)[0])
+    assert str(wrong) == f"{wrong.message}\nhint: {wrong.pointer}" and wrong.pointer
+
+
+@pytest.mark.parametrize("chapter", [CHAPTERS[0], CHAPTERS[5]], ids=lambda p: p.name[:2])
+def test_the_exercise_cell_prints_only_correct_when_correct_and_only_the_question_when_untouched(
+    chapter, capsys
+):
+    source = exercise_cells(nbformat.read(chapter, as_version=4))[0]
+    exec(compile(source, chapter.name, "exec"), {})  # the reference solution
+    assert capsys.readouterr().out.strip().endswith(": correct.")
+    exec(compile(strip_solutions(source, "x"), chapter.name, "exec"), {})  # the student version's stub
+    out = capsys.readouterr().out
+    assert "not done yet" in out and "hint:" in out and not FORMULA.search(out.split("hint:", 1)[1]), out

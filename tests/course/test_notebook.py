@@ -91,3 +91,33 @@ def test_setup_notebook_says_cpu_only(monkeypatch, capsys):
     info = notebook.setup_notebook(seed=5)
     assert "| CPU only | seed 5" in capsys.readouterr().out.splitlines()[0]
     assert info["gpus"] == 0 and info["mixed_precision"] is False
+
+
+# --- TensorFlow's start-up lines -----------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_setup_cell_shows_no_tensorflow_start_up_lines_in_a_fresh_kernel():
+    """A learner's kernel (no TF_* variable set) runs notebook 01's setup cell: no absl/oneDNN/CUDA stderr."""
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from ..helpers import CHAPTERS
+
+    chapter = nbformat.read(CHAPTERS[0], as_version=4)
+    setup = next(c.source for c in chapter.cells if c.cell_type == "code" and "setup_notebook(" in c.source)
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("SEED = 42"), nbformat.v4.new_code_cell(setup)]
+    )
+    # ipykernel forwards what C code writes to fd 2 only outside pytest (it looks for PYTEST_CURRENT_TEST)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_") and k != "PYTEST_CURRENT_TEST"}
+    NotebookClient(nb, timeout=300, kernel_name="python3").execute(env=env)
+    streams = [o for c in nb.cells for o in c.outputs if o.output_type == "stream"]
+    stderr = "".join(o.text for o in streams if o.name == "stderr")
+    noise = [
+        line for line in stderr.splitlines() if any(w in line.lower() for w in ("absl", "onednn", "cuda"))
+    ]
+    assert noise == [], stderr
+    assert "| seed 42" in "".join(o.text for o in streams if o.name == "stdout")  # the cell did run

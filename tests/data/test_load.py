@@ -3,7 +3,10 @@ fallback to the synthetic world when a release cannot be had here (said out loud
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -99,3 +102,16 @@ def test_a_release_comes_from_the_mirror(tmp_path, small_world, capsys):
     assert (ds.name, ds.num_ratings, ds.num_users, ds.num_items) == ("ml-100k", 100_000, 943, 1_682)
     assert ds.source.startswith("mirror") and small_world == []
     assert capsys.readouterr().out == f"Loaded {ds!r}\n"
+
+
+def test_without_data_the_note_comes_first_and_nothing_goes_to_stderr(tmp_path):
+    """A learner's kernel with no mirror, an empty cache and no network: one clean note, no red pooch log line."""
+    dead = "http://127.0.0.1:9"  # a port nobody listens on: every download fails at once
+    env = {
+        k: v for k, v in os.environ.items() if k != releases.MIRROR_ENV and not k.lower().endswith("_proxy")
+    }
+    env |= {"RECSYS_LAB_DATA": str(tmp_path), "HTTPS_PROXY": dead, "HTTP_PROXY": dead}
+    code = "from recsys_lab.data.load import load_dataset; load_dataset('ml-100k', seed=1)"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout.startswith("NOTE: ml-100k is not available here"), done.stdout

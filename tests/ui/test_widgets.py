@@ -57,6 +57,18 @@ def test_explorer_switches_dataset_and_split_and_shows_the_choice(world, screen,
     assert loaded == ["a", "b"]  # each dataset is loaded once
 
 
+def test_explorer_names_the_data_it_shows_when_a_release_fell_back(world):
+    import dataclasses
+
+    assert world.name == "synthetic"
+    real = dataclasses.replace(world, name="b")  # "b" loads as itself; "a" falls back to the synthetic world
+    box = widgets.data_tour_explorer(("a", "b"), seed=0, loader=lambda name: world if name == "a" else real)
+    dataset_box = box.children[0].children[0]
+    assert dataset_box.value == "a" and "synthetic" in dataset_box.label and dataset_box.label != "a"
+    dataset_box.value = "b"
+    assert dataset_box.label == "b" and "synthetic" in dict((v, k) for k, v in dataset_box.options)["a"]
+
+
 def test_code_map_explorer_and_projection(world):
     import pandas as pd
 
