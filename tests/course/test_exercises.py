@@ -246,7 +246,7 @@ def test_a_correct_answer_prints_nothing_more_and_a_wrong_one_its_hint():
     assert str(wrong) == f"{wrong.message}\nhint: {wrong.pointer}" and wrong.pointer
 
 
-@pytest.mark.parametrize("chapter", [CHAPTERS[0], CHAPTERS[5]], ids=lambda p: p.name[:2])
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name[:2])
 def test_the_exercise_cell_prints_only_correct_when_correct_and_only_the_question_when_untouched(
     chapter, capsys
 ):
