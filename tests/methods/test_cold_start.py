@@ -105,6 +105,12 @@ def test_cold_baselines_score_what_they_say():
         again["popularity"].item_bias, models["popularity"].item_bias
     )  # seeded ties
     assert np.ptp(models["popularity"].item_bias) < 1e-8
+    # ... but a random order, not a tie: the tie rules of every protocol would give a tie the worst order
+    scores = models["popularity"].score_items([0, 1])
+    assert all(len(np.unique(row)) == row.size for row in scores)
+    orders = {tuple(np.argsort(cold_start.cold_baselines(hand_mf(), hand_dataset(), [40, 30], seed=s)[
+        "popularity"].score_items([0])[0])) for s in range(8)}  # fmt: skip
+    assert len(orders) == 2  # the seed decides the order
 
 
 def test_cold_start_table_is_the_evaluation_functions_side_by_side():
