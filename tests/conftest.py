@@ -7,9 +7,21 @@ realistic data use `dataset`, which falls back to the synthetic world and says s
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from .helpers import MIRROR, mirror_has
+
+# Property tests (tests/*/test_*_properties.py): few examples, drawn the same way on every run, so the fast suite
+# stays fast and a CI failure reproduces on any machine. No example database is written (git status stays
+# clean). HYPOTHESIS_PROFILE=thorough searches harder, with fresh random draws, before a release.
+settings.register_profile("recsys-lab", max_examples=50, deadline=None, derandomize=True, database=None)
+settings.register_profile(
+    "thorough", settings.get_profile("recsys-lab"), max_examples=1_000, derandomize=False
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "recsys-lab"))
 
 
 def pytest_report_header(config):
