@@ -50,3 +50,60 @@ def ratings_frames(
     if timestamps:  # few distinct values: ties are common, as in releases stamped by the second
         frame["timestamp"] = np.array(draw(st.lists(st.integers(0, 5), min_size=n, max_size=n)), np.int64)
     return frame
+
+
+# One bad value a table can hold, and the column(s) the kit's error must name (data/dataset.py, check_ratings).
+BAD_VALUES = (
+    "NaN rating",
+    "infinite rating",
+    "rating off the scale",
+    "non-integral id",
+    "NaN id",
+    "infinite id",
+    "string id",
+    "duplicated pair",
+    "missing column",
+)
+
+
+@st.composite
+def bad_frames(draw, *, rating_scale: tuple[float, float] = (1.0, 5.0), max_rows: int = 30):
+    """(bad table, what is wrong, the column names its error must name): a valid table with ONE bad value.
+
+    The bad value is put at a random row (or a random column is dropped); the table's other rows are valid.
+    """
+    frame = draw(ratings_frames(min_rows=2, max_rows=max_rows, rating_scale=rating_scale))
+    kind = draw(st.sampled_from(BAD_VALUES))
+    row = draw(st.integers(0, len(frame) - 1))
+    id_column = draw(st.sampled_from(["user_id", "item_id"]))
+    low, high = rating_scale
+    bad = frame.copy()
+    if kind == "NaN rating":
+        bad.loc[row, "rating"] = np.nan
+    elif kind == "infinite rating":
+        bad.loc[row, "rating"] = draw(st.sampled_from([np.inf, -np.inf]))
+    elif kind == "rating off the scale":
+        bad.loc[row, "rating"] = draw(st.one_of(st.floats(high, high + 10, exclude_min=True),
+                                                st.floats(low - 10, low, exclude_max=True)))  # fmt: skip
+    elif kind in ("non-integral id", "NaN id", "infinite id"):
+        value = {"non-integral id": frame.loc[row, id_column] + 0.5, "NaN id": np.nan, "infinite id": np.inf}
+        bad[id_column] = bad[id_column].astype(np.float64)
+        bad.loc[row, id_column] = value[kind]
+    elif kind == "string id":
+        bad[id_column] = bad[id_column].astype(object)
+        bad.loc[row, id_column] = draw(st.sampled_from(["x", "", "user 1", "1.5", "nan"]))
+    elif kind == "duplicated pair":
+        other = draw(st.integers(0, len(frame) - 1).filter(lambda r: r != row))
+        bad.loc[row, ["user_id", "item_id"]] = frame.loc[other, ["user_id", "item_id"]].to_numpy()
+    else:
+        id_column = draw(st.sampled_from(["user_id", "item_id", "rating"]))
+        bad = bad.drop(columns=id_column)
+    named = {
+        "duplicated pair": ("user_id", "item_id"),
+        "missing column": (id_column,),
+    }.get(kind, ("rating",) if "rating" in kind else (id_column,))
+    return bad, kind, named
+
+
+# ids that are no ids: predict and recommend must refuse them with a ValueError naming the column
+BAD_IDS = st.sampled_from([1.5, -0.5, np.nan, np.inf, -np.inf, "x", "1", "", None])

@@ -5,7 +5,18 @@ Models store one row per index, so every model keeps an `IdEncoder` per side, fi
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+
+def _whole_number(value) -> bool:
+    """Whether one value of a non-numeric array reads as a whole number (`3`, `"3"`): not the one to blame."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(number) and number == math.floor(number)
 
 
 def as_ids(ids, what: str = "id") -> np.ndarray:
@@ -33,8 +44,8 @@ def as_ids(ids, what: str = "id") -> np.ndarray:
         first = values[bad].flat[0]
     elif values.size == 0:
         return values.astype(np.int64)
-    else:
-        first = values.flat[0]
+    else:  # strings, or numbers mixed with strings: name the first value that is no whole number
+        first = next((v for v in values.flat if not _whole_number(v)), values.flat[0])
     first = first.item() if isinstance(first, np.generic) else first
     raise ValueError(
         f"{what} must be whole numbers (the ids of the training data); got {first!r} "
