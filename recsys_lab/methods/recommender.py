@@ -99,7 +99,8 @@ class Recommender:
         u = self.user_encoder.transform(user_id.ravel(), unknown="ignore")
         i = self.item_encoder.transform(item_id.ravel(), unknown="ignore")
         pred = self._predict_ids(u, i, user_id.ravel(), item_id.ravel())
-        return np.clip(pred, *self.rating_scale).reshape(user_id.shape)
+        # in float64: a float32 prediction clipped to 0.7 would read 0.69999999, below the scale
+        return np.clip(np.asarray(pred, np.float64), *self.rating_scale).reshape(user_id.shape)
 
     def _predict_ids(self, user_index, item_index, user_id, item_id) -> np.ndarray:
         """`_predict`, for a model that also needs the raw ids (to look up side features of unseen ids)."""
