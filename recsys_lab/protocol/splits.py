@@ -112,8 +112,8 @@ def random_split(
         data: a Dataset or a ratings table (checked with `check_ratings`; not modified).
         test_fraction: share of ratings in test, in (0, 1).
         seed: random seed.
-        by_user: stratify by user: each user keeps round((1 - test_fraction) × n_u) ratings in train
-            (at least one), so every test user is known in train.
+        by_user: stratify by user: each user puts round(test_fraction × n_u) ratings in test (half to even)
+            and the rest in train, at least one, so every test user is known in train.
     """
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must lie strictly between 0 and 1; got {test_fraction}")

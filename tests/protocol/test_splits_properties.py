@@ -92,20 +92,22 @@ def test_random_split_by_user_holds_out_each_users_share(data, fraction, seed):
     for user, n in per_user(data).items():
         kept = train[user]
         assert kept + test.get(user, 0) == n
-        # round((1 - f) n) up to how a half is rounded (see the strict xfail below), and at least one
-        assert kept >= 1
-        assert kept == 1 or abs(kept - (1 - fraction) * n) <= 0.5 + 1e-9
+        assert kept == max(n - round(fraction * n), 1)  # round(f n) to test, half to even; one kept at least
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="protocol/splits.py: random_split(by_user=True) keeps n - round(f n) training ratings, its "
-    "docstring promises round((1 - f) n): they differ when f n is a half and n is odd (n=5, f=0.3: 3 vs 4)",
-)
-def test_random_split_by_user_keeps_the_documented_train_count():
-    data = pd.DataFrame({"user_id": [1] * 5, "item_id": range(5), "rating": [3.0] * 5})
-    split = splits.random_split(data, 0.3, seed=0, by_user=True)
-    assert len(split.train) == round((1 - 0.3) * 5)  # 3.5 rounds to 4 (half to even)
+def test_random_split_by_user_puts_the_documented_count_in_test():
+    # round(f n) to test, half to even, at least one kept in train: n=5, f=0.3 gives round(1.5) = 2 in test
+    for n, fraction, in_test in (
+        (5, 0.3, 2),
+        (5, 0.5, 2),
+        (7, 0.5, 4),
+        (3, 0.9, 2),
+        (1, 0.5, 0),
+        (10, 0.25, 2),
+    ):
+        data = pd.DataFrame({"user_id": [1] * n, "item_id": range(n), "rating": [3.0] * n})
+        split = splits.random_split(data, fraction, seed=0, by_user=True)
+        assert (len(split.test), len(split.train)) == (in_test, n - in_test), (n, fraction)
 
 
 @given(data=ratings_frames(), fraction=FRACTIONS, seed=SEEDS, last_n=st.integers(1, 6))
