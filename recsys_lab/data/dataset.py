@@ -112,6 +112,19 @@ def check_ratings(
 
     out = pd.DataFrame(index=pd.RangeIndex(len(ratings)))
     for col in ("user_id", "item_id"):
+        text = (
+            ratings[col].map(lambda v: isinstance(v, (str, bytes)))
+            if ratings[col].dtype.kind in "OSU"
+            else None
+        )
+        if (
+            text is not None and text.any()
+        ):  # "7" would pass here and be refused by predict: refuse it at once
+            rows = ratings.index[text.to_numpy()]
+            raise DataError(
+                f"{what}: {len(rows)} row(s) have a {col} written as text, e.g. {ratings[col][text].iloc[0]!r} "
+                f"(rows {_examples(rows)}); ids must be numbers: convert with {what}['{col}'].astype('int64')"
+            )
         values = pd.to_numeric(ratings[col], errors="coerce")
         bad = values.isna() | ~np.isfinite(values) | (values != np.floor(values))
         if bad.any():

@@ -79,10 +79,21 @@ def test_infinite_rating_is_named_even_without_a_scale():
         check_ratings(ratings(rating=[4.0, 2.0, 3.0, -np.inf]))
 
 
-@pytest.mark.parametrize("bad", [[1.5, 1, 2, 3], [1, None, 2, 3], ["a", 1, 2, 3], [np.inf, 1, 2, 3]])
+@pytest.mark.parametrize("bad", [[1.5, 1, 2, 3], [1, None, 2, 3], [np.inf, 1, 2, 3]])
 def test_ids_must_be_integers(bad):
     with pytest.raises(DataError, match="missing, infinite or non-integer user_id"):
         check_ratings(ratings(user_id=bad))
+
+
+@pytest.mark.parametrize("bad", [["a", 1, 2, 3], [1, "7", 2, 3], np.array(["1", "1", "2", "3"])])
+def test_ids_written_as_text_are_refused_as_predict_refuses_them(bad):
+    # "7" would convert to 7 here, while predict refuses it: one rule at both edges
+    with pytest.raises(DataError, match=r"user_id written as text.*astype\('int64'\)"):
+        check_ratings(ratings(user_id=bad))
+    with pytest.raises(ValueError, match="whole numbers"):
+        from recsys_lab.data.ids import as_ids
+
+        as_ids(np.asarray([str(v) for v in bad]), "user_id")
 
 
 def test_not_a_dataframe():
