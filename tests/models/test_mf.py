@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from recsys_lab.data.synthetic import make_synthetic
 from recsys_lab.methods.baselines import BiasBaseline
 from recsys_lab.protocol.evaluation import evaluate_ratings
+from tests.helpers import additive_world
 
 keras = pytest.importorskip("keras")
 from recsys_lab.models.base import TrainConfig  # noqa: E402
@@ -86,13 +86,7 @@ def test_biased_mf_trains_the_same_under_a_mirrored_strategy():
 
 
 def test_predict_clips_to_the_rating_scale_where_the_formula_leaves_it():
-    # additive world: generous users (b_u = +1.5) rated only middling items, loved items (b_i = +1.5) were rated
-    # only by neutral users; a generous user and a loved item, never seen together, add up to 3 + 3 = 6
-    bias = np.repeat([1.5, 0.0, -1.5], 10)
-    pairs = [
-        (u, i, 3 + bias[u] + bias[i]) for u in range(30) for i in range(30) if bias[u] == 0 or bias[i] == 0
-    ]
-    train = pd.DataFrame(pairs, columns=["user_id", "item_id", "rating"])
+    train = additive_world()  # unseen pairs add up to 6 and 0, off the 1-5 scale
     config = TrainConfig(epochs=40, batch_size=64, learning_rate=2e-2, seed=0)
     mf = BiasedMF(4, l2=0.0).fit(train, rating_scale=(1, 5), config=config)
     u, i = np.repeat(np.arange(30), 30), np.tile(np.arange(30), 30)

@@ -10,6 +10,7 @@ from recsys_lab import splits
 from recsys_lab.data.synthetic import make_synthetic
 from recsys_lab.methods.baselines import BiasBaseline, GlobalMean
 from recsys_lab.protocol.evaluation import evaluate_ratings
+from tests.helpers import additive_world
 
 
 @pytest.fixture(scope="module")
@@ -161,13 +162,7 @@ def test_predict_clips_to_the_rating_scale_where_the_network_leaves_it():
     from recsys_lab.models.base import TrainConfig
     from recsys_lab.models.regression import MLPRegression
 
-    # additive world: generous users (+1.5) rated only middling items, loved items (+1.5) only neutral users,
-    # harsh users (-1.5) and disliked items (-1.5) likewise; unseen combinations add up to 6 or 0
-    bias = np.repeat([1.5, 0.0, -1.5], 10)
-    pairs = [
-        (u, i, 3 + bias[u] + bias[i]) for u in range(30) for i in range(30) if bias[u] == 0 or bias[i] == 0
-    ]
-    train = pd.DataFrame(pairs, columns=["user_id", "item_id", "rating"])
+    train = additive_world()  # unseen pairs add up to 6 and 0, off the 1-5 scale
     config = TrainConfig(epochs=40, batch_size=64, learning_rate=1e-2, seed=0)
     model = MLPRegression(8, (16, 8)).fit(train, rating_scale=(1, 5), config=config)
     u, i = np.repeat(np.arange(30), 30), np.tile(np.arange(30), 30)
