@@ -40,16 +40,50 @@ def check_history(model, ratings: dict) -> tuple[np.ndarray, np.ndarray]:
 NEW_USER_BASELINES = ("GlobalMean", "Popularity", "BiasBaseline")
 
 
+def _mf_history(model, item_index, values, l2):  # (b_u, p_u) by ridge regression on r - μ - b_i, q_i fixed
+    q = model.item_embeddings[item_index]  # (n, d)
+    x = np.c_[np.ones(len(item_index)), q]  # (n, 1 + d): b_u and p_u
+    y = values - model.global_mean - model.item_bias[item_index]
+    w = np.linalg.solve(x.T @ x + l2 * np.eye(x.shape[1]), x.T @ y)  # (1 + d,)
+    return model.global_mean + model.item_bias + w[0] + model.item_embeddings @ w[1:]
+
+
+def _autorec_history(model, item_index, values, l2):  # the ratings as one input row, encoded and decoded
+    top = model.fold_in(model.item_encoder.inverse(item_index), values, k=model.num_items)
+    return pd.Series(top["score"].to_numpy(), model.item_encoder.transform(top["item_id"])).reindex(
+        range(model.num_items), fill_value=-np.inf).to_numpy()  # fmt: skip
+
+
+def _two_tower_history(
+    model, item_index, values, l2
+):  # the mean of the vectors of the movies rated >= own mean
+    liked = item_index[values >= values.mean()]
+    return model.item_vectors @ model.item_vectors[liked].mean(axis=0)
+
+
+def _baseline_history(model, item_index, values, l2):  # an unknown user's scores (μ + b_i, popularity...)
+    return model.score_pairs(np.full(model.num_items, -1), np.arange(model.num_items))
+
+
+def _history_scorer(model):
+    """How `scores_for_history` places a new user in `model`, or None where it cannot without retraining."""
+    name = type(model).__name__
+    if hasattr(model, "user_embeddings"):  # biased MF
+        return _mf_history
+    if name == "AutoRec":  # U-AutoRec only: I-AutoRec has one input per training user
+        return _autorec_history if getattr(model, "kind", None) == "user" else None
+    if hasattr(model, "item_vectors"):  # two-tower
+        return _two_tower_history
+    return _baseline_history if name in NEW_USER_BASELINES else None
+
+
 def serves_new_users(model) -> bool:
     """Whether `scores_for_history` can place a user from their ratings alone, without retraining the model.
 
     biased MF, U-AutoRec, the two-tower model and the baselines can; I-AutoRec cannot (one input per training
     user), nor can a model that needs a user's side features or id embedding (the MLP regression).
     """
-    name = type(model).__name__
-    if name == "AutoRec":
-        return getattr(model, "kind", None) == "user"
-    return hasattr(model, "user_embeddings") or hasattr(model, "item_vectors") or name in NEW_USER_BASELINES
+    return _history_scorer(model) is not None
 
 
 def score_label(model) -> str:
@@ -70,25 +104,13 @@ def scores_for_history(model, item_index: np.ndarray, values: np.ndarray, *, l2:
     two-tower: the user as the mean of the item vectors of the movies rated at or above their own mean.
     baselines: the scores of an unknown user (μ + b_i, popularity...). Other models raise a ValueError.
     """
-    name = type(model).__name__
-    if hasattr(model, "user_embeddings"):  # biased MF
-        q = model.item_embeddings[item_index]  # (n, d)
-        x = np.c_[np.ones(len(item_index)), q]  # (n, 1 + d): b_u and p_u
-        y = values - model.global_mean - model.item_bias[item_index]
-        w = np.linalg.solve(x.T @ x + l2 * np.eye(x.shape[1]), x.T @ y)  # (1 + d,)
-        return model.global_mean + model.item_bias + w[0] + model.item_embeddings @ w[1:]
-    if name == "AutoRec" and serves_new_users(model):  # U-AutoRec
-        top = model.fold_in(model.item_encoder.inverse(item_index), values, k=model.num_items)
-        return pd.Series(top["score"].to_numpy(), model.item_encoder.transform(top["item_id"])).reindex(
-            range(model.num_items), fill_value=-np.inf).to_numpy()  # fmt: skip
-    if hasattr(model, "item_vectors"):  # two-tower
-        liked = item_index[values >= values.mean()]
-        return model.item_vectors @ model.item_vectors[liked].mean(axis=0)
-    if name in NEW_USER_BASELINES:
-        unknown = np.full(model.num_items, -1)
-        return model.score_pairs(unknown, np.arange(model.num_items))
-    raise ValueError(f"{getattr(model, 'name', name)} cannot recommend from your own ratings without training it "
-                     "again: pick an existing user, or another model")  # fmt: skip
+    scorer = _history_scorer(model)
+    if scorer is None:
+        raise ValueError(
+            f"{getattr(model, 'name', type(model).__name__)} cannot recommend from your own ratings without "
+            "training it again: pick an existing user, or another model"
+        )
+    return scorer(model, item_index, values, l2)
 
 
 @dataclass
