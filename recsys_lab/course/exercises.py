@@ -3,9 +3,9 @@
 Each `check_*` calls the learner's function on small inputs, compares with a reference written here, and, when the
 result is wrong, recognises the typical mistakes (the unmasked loss, a flipped kernel, a leaking split...) to say
 which one it is. It returns the `Feedback` the FAQ quiz uses (`recsys_lab.course.quiz`): `correct`, `message`, and in
-`pointer` the hint. Hints climb: an exercise not done yet (a student version's stub raising NotImplementedError), or
-code that crashes, gets a question that points the way without a formula; a wrong answer gets the named mistake and
-a more concrete hint; a correct one gets no hint (`print(feedback)` then prints only "correct").
+`pointer` the hint. Hints climb: an exercise not done yet (a student version's stub raising NotImplementedError),
+or code that crashes, gets the check's `question`, which points the way without a formula; a wrong answer gets the
+named mistake and a more concrete hint; a correct one gets no hint (`print(feedback)` then prints only "correct").
 
 numpy/pandas only: no TensorFlow here.
 
@@ -62,7 +62,10 @@ def _verdict(exercise: str, hint: str, got, expected, mistakes: dict[str, np.nda
 def check_masked_mse(fn: Callable) -> Feedback:
     """Chapter 02: `fn(y_true, y_pred)` is the mean squared error over the observed ratings (y_true > 0) only."""
     hint = "Square the error only where a rating exists (y_true > 0) and divide by how many ratings exist."
-    question = "Which entries of y_true are ratings, and which are only empty cells? Average the squared error over the ratings alone."  # the first hint: a question, no formula
+    question = (
+        "Which entries of y_true are ratings, and which are only empty cells? Average the squared error "
+        "over the ratings alone."
+    )
     rng = np.random.default_rng(0)
     y_true = rng.integers(1, 6, size=(6, 9)) * (rng.random((6, 9)) < 0.3)  # (users, items), 0 = not rated
     y_pred = rng.uniform(1, 5, size=(6, 9))
@@ -81,7 +84,10 @@ def check_masked_mse(fn: Callable) -> Feedback:
 def check_conv1d(fn: Callable) -> Feedback:
     """Chapter 03: `fn(x, kernel)` is a 'valid' 1-D convolution as Keras computes it: y_t = Σ_j x_{t+j} k_j."""
     hint = "Slide the kernel without flipping it, y[t] = sum_j x[t + j] * k[j]; 'valid' gives len(x) - len(k) + 1."
-    question = "Does Keras flip the kernel before sliding it over x? And how many positions does a 'valid' window fit in?"  # the first hint: a question, no formula
+    question = (
+        "Does Keras flip the kernel before sliding it over x? And how many positions does a 'valid' "
+        "window fit in?"
+    )
     x, kernel = np.array([1.0, 3.0, -2.0, 0.5, 4.0, 2.0, -1.0]), np.array([0.5, -1.0, 2.0])
     expected = np.correlate(x, kernel, mode="valid")
     mistakes = {"a flipped kernel: the textbook convolution, not Keras' cross-correlation":
@@ -96,7 +102,10 @@ def check_conv1d(fn: Callable) -> Feedback:
 def check_scores(fn: Callable) -> Feedback:
     """Chapter 04: `fn(user_vectors, item_vectors)` is the `(num_users, num_items)` matrix of inner products."""
     hint = "One matrix product: user_vectors (users, d) @ item_vectors.T (d, items); no normalising."
-    question = "Which single matrix operation gives every user's inner product with every item at once, and which shapes must meet?"  # the first hint: a question, no formula
+    question = (
+        "Which single matrix operation gives every user's inner product with every item at once, and "
+        "which shapes must meet?"
+    )
     rng = np.random.default_rng(4)
     users, items = rng.normal(size=(3, 5)), rng.normal(size=(7, 5))
     unit = lambda v: v / np.linalg.norm(v, axis=1, keepdims=True)  # noqa: E731
@@ -117,7 +126,10 @@ def check_scores(fn: Callable) -> Feedback:
 def check_gradient(fn: Callable) -> Feedback:
     """Chapter 05: `fn(x, y, w)` is ∂L/∂w for L = 1/(2N) Σ (y - x w)², with x `(N, F)`, y `(N,)`, w `(F,)`."""
     hint = "dL/dw = -(1/N) x^T (y - x w): the chain rule through the square and through x w."
-    question = "How does L change when w moves a little? Follow the chain rule through the square and through x w, and keep the 1/(2N)."  # the first hint: a question, no formula
+    question = (
+        "How does L change when w moves a little? Follow the chain rule through the square and through x "
+        "w, and keep the 1/(2N)."
+    )
     rng = np.random.default_rng(5)
     x, w = rng.normal(size=(8, 3)), rng.normal(size=3)
     y = x @ rng.normal(size=3) + 0.1 * rng.normal(size=8)
@@ -132,7 +144,10 @@ def check_gradient(fn: Callable) -> Feedback:
 def check_split(fn: Callable) -> Feedback:
     """Chapter 01: `fn(ratings, seed)` returns `(train, test)`: about 20 % of each user's ratings held out."""
     hint = "Per user: shuffle their ratings with the seed, keep 80 % for train and the rest for test; no pair in both."
-    question = "What must hold for every user: some ratings in train, some in test, no pair in both? And which generator makes the shuffle repeat?"  # the first hint: a question, no formula
+    question = (
+        "What must hold for every user: some ratings in train, some in test, no pair in both? And which "
+        "generator makes the shuffle repeat?"
+    )
     rng = np.random.default_rng(1)
     ratings = pd.DataFrame({"user_id": np.repeat(np.arange(1, 21), 10), "item_id": rng.permuted(
         np.tile(np.arange(1, 31), (20, 1)), axis=1)[:, :10].ravel(), "rating": rng.integers(1, 6, 200)})  # fmt: skip
@@ -165,7 +180,10 @@ def check_fold_in(fn: Callable) -> Feedback:
     """Chapter 06: `fn(q, y, l2)` solves min_p Σ (y_j - q_j·p)² + l2 ‖p‖² for a new user's p `(d,)`."""
     hint = ("Set the gradient of the objective with respect to p to zero: a (d, d) linear system, the l2 added on its "
             "diagonal; solve it with np.linalg.solve rather than inverting.")  # fmt: skip
-    question = "The objective is a sum of squares plus a penalty on p: what do you get when you set its gradient with respect to p to zero?"  # the first hint: a question, no formula
+    question = (
+        "The objective is a sum of squares plus a penalty on p: what do you get when you set its gradient"
+        " with respect to p to zero?"
+    )
     rng = np.random.default_rng(6)
     q, y, l2 = rng.normal(size=(4, 6)), rng.normal(size=4), 0.7
     expected = np.linalg.solve(q.T @ q + l2 * np.eye(6), q.T @ y)
@@ -177,7 +195,10 @@ def check_fold_in(fn: Callable) -> Feedback:
 def check_ease(fn: Callable) -> Feedback:
     """Chapter 07: `fn(x, l2)` is EASE's item-item matrix B for a 0/1 matrix x `(users, items)` (Steck 2019)."""
     hint = "P = (XᵀX + l2 I)⁻¹, then B = -P / diag(P) column by column, and set B's diagonal to 0."
-    question = "EASE is a ridge regression of every item on the other items, with a zero diagonal: which matrix do you invert, and how does that constraint rescale its columns?"  # the first hint: a question, no formula
+    question = (
+        "EASE is a ridge regression of every item on the other items, with a zero diagonal: which matrix "
+        "do you invert, and how does that constraint rescale its columns?"
+    )
     rng = np.random.default_rng(7)
     x, l2 = (rng.random((12, 6)) < 0.4).astype(np.float64), 2.0
     gram = x.T @ x + l2 * np.eye(6)
@@ -195,7 +216,10 @@ def check_weighted_mse(fn: Callable) -> Feedback:
     (y_true > 0) and w where not: w = 0 gives the masked loss, w = 1 the plain MSE over every entry."""
     hint = ("Weights c = 1 where y_true > 0 and w elsewhere; return sum(c * (y_true - y_pred)**2) / sum(c) "
             "(section 3: w = 0 must give the masked loss).")  # fmt: skip
-    question = "Which weight does a rated entry get, and which an empty one? What must the weighted sum be divided by, so that w of 0 gives the masked loss?"  # the first hint: a question, no formula
+    question = (
+        "Which weight does a rated entry get, and which an empty one? What must the weighted sum be "
+        "divided by, so that w of 0 gives the masked loss?"
+    )
     rng = np.random.default_rng(2)
     y_true = rng.integers(1, 6, size=(6, 9)) * (rng.random((6, 9)) < 0.3)  # (users, items), 0 = not rated
     y_pred = rng.uniform(1, 5, size=(6, 9))
@@ -236,7 +260,9 @@ def check_cold_scores(fn: Callable) -> Feedback:
     num_items)` matrix r̂ = μ + b_u + b̂_i + ⟨p_u, q̂_i⟩ that scores cold items from their content-predicted (q̂, b̂)."""
     hint = ("Every pair: global_mean + user_bias[:, None] + item_bias[None, :] + user_vectors @ item_vectors.T "
             "(section 3: a cold movie is scored like any other, by the MF's own users).")  # fmt: skip
-    question = "Which four terms make a biased MF's rating, and which of them does a cold movie get from the CNN?"  # the first hint: a question, no formula
+    question = (
+        "Which four terms make a biased MF's rating, and which of them does a cold movie get from the CNN?"
+    )
     rng = np.random.default_rng(3)
     mu, user_bias, item_bias = 3.6, rng.normal(0, 0.4, 4), rng.normal(0, 0.4, 6)  # 4 users, 6 cold items
     users, items = rng.normal(0, 0.5, (4, 5)), rng.normal(0, 0.5, (6, 5))
@@ -257,7 +283,10 @@ def check_procrustes(fn: Callable) -> Feedback:
     """Chapter 04: `fn(v_from, v_to)` is the orthogonal `(d, d)` R minimising ‖v_from R − v_to‖_F (Procrustes)."""
     hint = ("SVD of v_fromᵀ v_to = A Σ Bᵀ, then R = A Bᵀ: `a, _, bt = np.linalg.svd(v_from.T @ v_to)`, "
             "`R = a @ bt` (section 2: a rotation keeps lengths and angles).")  # fmt: skip
-    question = "Which factorisation gives the rotation closest to a given matrix, and which matrix built from v_from and v_to do you factorise?"  # the first hint: a question, no formula
+    question = (
+        "Which factorisation gives the rotation closest to a given matrix, and which matrix built from "
+        "v_from and v_to do you factorise?"
+    )
     rng = np.random.default_rng(4)
     v_from = rng.normal(size=(30, 4))  # one model's item vectors
     turn = np.linalg.qr(rng.normal(size=(4, 4)))[0]
@@ -303,7 +332,10 @@ def check_gradients(fn: Callable) -> Feedback:
     h_k = tanh(h_{k-1} W_k + b_k) for k = 1, 2, 3 (h_0 = x), ŷ = h_3 W_4 + b_4, L = 1/(2N) Σ (y − ŷ)²."""
     hint = ("Walk back from g4 = (ŷ − y)/N: ∂L/∂W_k = h_{k-1}ᵀ g_k, ∂L/∂b_k = g_k summed over the examples, "
             "g_{k-1} = (g_k W_kᵀ) ⊙ (1 − h_{k-1}²) (section 1, one layer more).")  # fmt: skip
-    question = "Start at the output: what is the loss's gradient with respect to ŷ, and how does each layer pass it back through its tanh?"  # the first hint: a question, no formula
+    question = (
+        "Start at the output: what is the loss's gradient with respect to ŷ, and how does each layer pass"
+        " it back through its tanh?"
+    )
     rng = np.random.default_rng(5)
     sizes, names = (3, 5, 4, 3, 1), [f"{kind}{k}" for k in (1, 2, 3, 4) for kind in "Wb"]
     params = {}
@@ -357,7 +389,10 @@ def check_blend(fn: Callable) -> Feedback:
     `y (n,)`: weights `(m + 1,)`, the intercept first, minimising ‖y − w_0 − predictions w_1..m‖²."""
     hint = ("Least squares on the predictions with a column of ones first: "
             "np.linalg.lstsq(np.c_[np.ones(n), predictions], y, rcond=None)[0] (see 'Blending: accuracy bought with complexity').")  # fmt: skip
-    question = "A blend is a linear regression on the models' predictions: what must the design matrix hold so the blend can shift, not only scale?"  # the first hint: a question, no formula
+    question = (
+        "A blend is a linear regression on the models' predictions: what must the design matrix hold so "
+        "the blend can shift, not only scale?"
+    )
     rng = np.random.default_rng(6)
     y = rng.integers(1, 6, 40).astype(np.float64)  # (n,) held-out ratings
     noise = rng.normal(0, [0.5, 0.4, 1.0], (40, 3))
@@ -392,7 +427,10 @@ def check_swap_choices(fn: Callable) -> Feedback:
     hint = ("Copy the table; with rng = np.random.default_rng(seed) pick round(fraction * len(ratings)) rows; give "
             "each an item from ratings['item_id'] that its user has not rated; change nothing else "
             "(see 'Data quality': noise changes the rating, this changes the choice).")  # fmt: skip
-    question = "Which column changes, in how many rows, and what must a new item not be for its user? How do you make the draw repeat?"  # the first hint: a question, no formula
+    question = (
+        "Which column changes, in how many rows, and what must a new item not be for its user? How do you"
+        " make the draw repeat?"
+    )
     rng = np.random.default_rng(7)
     counts = rng.integers(4, 13, 20)  # 20 users with 4 to 12 ratings each, of 30 items
     n = counts.sum()

@@ -2,8 +2,9 @@
 
 A recommended item is explained by the items the user liked (`liked`: rated 4 or more, or above their own mean)
 that lie nearest to it, by cosine similarity of item vectors (e.g. a biased MF's q_i). A reason must point towards
-the item: a liked movie at a cosine of 0 or below is no reason, and a movie without one says so (`NO_REASON`). The explanation is about the *space*, not about how a given model scored
-the item, so one space can explain the lists of every model side by side.
+the item: a liked movie at a cosine of 0 or below is no reason, and a movie without one says so (`NO_REASON`).
+The explanation is about the *space*, not about how a given model scored the item, so one space can explain the
+lists of every model side by side.
 
 numpy only: no TensorFlow here.
 

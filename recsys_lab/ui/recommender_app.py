@@ -153,9 +153,10 @@ class MovieRecommender:
         """Top-`k` of `fitted[model_name]` for a known `user_id` or for `ratings` ({item_id: rating}), explained.
 
         Returns `rank, title, <score>, why, item_id`; the score column is named by what it measures
-        (`score_label`: "predicted rating", clipped to the rating scale, or e.g. "score (ratings count)"); `why` names the liked movies (`explain.liked`: rated 4 or
-        more, or above the user's own mean) nearest in the explaining item space, if they point towards the movie
-        (cosine > 0), else says that none does (`explain.NO_REASON`). Raises ValueError with a readable message for bad input.
+        (`score_label`: "predicted rating", clipped to the rating scale, or e.g. "score (ratings count)"); `why`
+        names the liked movies (`explain.liked`: rated 4 or more, or above the user's own mean) nearest in the
+        explaining item space, if they point towards the movie (cosine > 0), else says that none does
+        (`explain.NO_REASON`). Raises ValueError with a readable message for bad input.
         """
         if model_name not in self.fitted:
             raise ValueError(f"unknown model {model_name!r}; choose one of {list(self.fitted)}")
