@@ -117,3 +117,40 @@ def test_from_frames_keeps_the_rating_scale_and_reads_items_without_genres():
     ds = Dataset.from_frames(ratings([(1, 10, 0.5)]), items, rating_scale=(0.5, 5.0))
     assert ds.rating_scale == (0.5, 5.0)
     assert ds.genres == ()
+
+
+def test_an_error_lists_at_most_three_example_rows_and_says_when_there_are_more():
+    three = ratings([(1, 10, 9.0), (1, 11, 9.0), (1, 12, 9.0), (1, 13, 4.0)])
+    with pytest.raises(DataError, match=r"\(rows 0, 1, 2, e\.g\. 9\.0\)"):
+        check_ratings(three, rating_scale=(1, 5))
+    four = ratings([(1, 10, 9.0), (1, 11, 9.0), (1, 12, 9.0), (1, 13, 9.0)])
+    with pytest.raises(DataError, match=r"\(rows 0, 1, 2, \.\.\., e\.g\. 9\.0\)"):
+        check_ratings(four, rating_scale=(1, 5))
+
+
+def test_an_id_that_is_neither_a_number_nor_text_is_refused_as_a_data_error():
+    odd = pd.DataFrame({"user_id": [1, (1, 2)], "item_id": [10, 11], "rating": [4.0, 3.0]})
+    with pytest.raises(
+        DataError, match=r"1 row\(s\) have a missing, infinite or non-integer user_id \(rows 1\)"
+    ):
+        check_ratings(odd)
+
+
+def test_a_missing_timestamp_error_says_what_to_do():
+    table = pd.DataFrame(
+        {"user_id": [1, 2], "item_id": [10, 10], "rating": [4.0, 3.0], "timestamp": [5, None]}
+    )
+    message = r"^ratings: 1 timestamp\(s\) are missing \(rows 1\); fill them or drop the timestamp column$"
+    with pytest.raises(DataError, match=message):
+        check_ratings(table)
+
+
+def test_a_duplicate_error_names_the_first_repeated_pair_and_how_to_keep_one():
+    table = ratings([(1, 10, 4.0), (2, 20, 3.0), (1, 10, 5.0), (2, 20, 1.0)])
+    message = (
+        r"^ratings: 4 rows repeat a \(user_id, item_id\) pair \(rows 0, 1, 2, \.\.\., e\.g\. user 1, item 10\); "
+        r"keep one rating per pair, e\.g\. ratings\.sort_values\('timestamp'\)"
+        r"\.drop_duplicates\(\['user_id', 'item_id'\], keep='last'\)$"
+    )
+    with pytest.raises(DataError, match=message):
+        check_ratings(table)

@@ -102,3 +102,128 @@ def test_cold_item_split_holds_out_a_fifth_of_the_items_by_default():
 def test_cold_user_split_holds_out_a_tenth_of_the_users_by_default():
     split = splits.cold_user_split(many_ratings(), seed=0)
     assert len(split.cold_users) == 2  # round(0.1 * 20)
+
+
+def timed_ratings() -> pd.DataFrame:
+    # 4 users x 5 items, timestamps rising with the item, ratings 1..5 (in the default scale)
+    rows = [(u, i, float(i), 100 * u + i) for u in range(1, 5) for i in range(1, 6)]
+    return frame(rows)
+
+
+def test_a_dataset_is_checked_against_its_own_rating_scale():
+    ds = Dataset.from_frames(frame([(1, 10, 4.0, 0), (2, 10, 3.0, 0)]), name="tiny")
+    out_of_scale = Dataset(**{**ds.__dict__, "ratings": frame([(1, 10, 4.0, 0), (2, 10, 7.0, 0)])})
+    for split_of in (
+        lambda data: splits.random_split(data, seed=0),
+        lambda data: splits.temporal_split(data, last_n=1, seed=0),
+        lambda data: splits.cold_item_split(data, seed=0),
+    ):
+        with pytest.raises(DataError, match=r"1 rating\(s\) lie outside the scale \[1\.0, 5\.0\]"):
+            split_of(out_of_scale)
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1, 1.5])
+def test_fractions_must_lie_strictly_between_0_and_1(fraction):
+    ratings = timed_ratings()
+    with pytest.raises(ValueError, match=f"test_fraction must lie strictly between 0 and 1; got {fraction}"):
+        splits.random_split(ratings, fraction, seed=0)
+    with pytest.raises(ValueError, match=f"last_fraction must lie strictly between 0 and 1; got {fraction}"):
+        splits.temporal_split(ratings, last_fraction=fraction, seed=0)
+    for cold in (splits.cold_item_split, splits.cold_user_split):
+        with pytest.raises(
+            ValueError, match=f"test_fraction must lie strictly between 0 and 1; got {fraction}"
+        ):
+            cold(ratings, fraction, seed=0)
+
+
+def test_each_split_is_named_for_reports_and_tables():
+    ratings = timed_ratings()
+    assert splits.random_split(ratings, 0.2, seed=3).name == "random 80/20 (seed=3)"
+    assert splits.random_split(ratings, 0.25, seed=3, by_user=True).name == "random 75/25 by user (seed=3)"
+    assert splits.temporal_split(ratings, last_n=2, seed=3).name == "temporal last 2 per user (seed=3)"
+    assert (
+        splits.temporal_split(ratings, last_fraction=0.4, seed=3).name
+        == "temporal last 40% per user (seed=3)"
+    )
+    assert splits.leave_last_out(ratings, seed=3).name == "leave-last-one-out (seed=3)"
+    assert splits.cold_item_split(ratings, 0.4, seed=3).name == "cold items 40% (seed=3)"
+    assert splits.cold_user_split(ratings, 0.5, seed=3).name == "cold users 50% (seed=3)"
+    # shares whose percentage is not a round number of hundredths of 101 (0.6 -> 60, never 61)
+    assert splits.random_split(ratings, 0.6, seed=3).name == "random 40/60 (seed=3)"
+    assert (
+        splits.temporal_split(ratings, last_fraction=0.6, seed=3).name
+        == "temporal last 60% per user (seed=3)"
+    )
+    assert splits.cold_item_split(ratings, 0.6, seed=3).name == "cold items 60% (seed=3)"
+
+
+def test_train_and_test_have_the_rating_columns_and_a_fresh_index():
+    ratings = timed_ratings()
+    for split in (
+        splits.random_split(ratings, 0.4, seed=1),
+        splits.random_split(ratings, 0.4, seed=1, by_user=True),
+        splits.temporal_split(ratings, last_n=2, seed=1),
+        splits.temporal_split(ratings, last_fraction=0.4, seed=1),
+        splits.cold_item_split(ratings, 0.4, seed=1),
+        splits.cold_user_split(ratings, 0.5, seed=1),
+    ):
+        for part in (split.train, split.test):
+            assert list(part.columns) == COLUMNS, split.name
+            assert part.index.equals(pd.RangeIndex(len(part))), split.name
+
+
+def test_temporal_split_holds_out_each_users_latest_ratings():
+    split = splits.temporal_split(timed_ratings(), last_fraction=0.4, seed=0)  # round(0.4 * 5) = 2 per user
+    assert sorted(split.test.itertuples(index=False, name=None)) == [
+        (u, i, float(i), 100 * u + i) for u in range(1, 5) for i in (4, 5)
+    ]
+
+
+def test_rating_split_is_the_official_u1_fold_on_ml100k(tmp_path):
+    split = splits.rating_split(fold_dataset(tmp_path), seed=0)
+    assert split.name == "u1"
+    assert split.test[["user_id", "item_id"]].values.tolist() == [[1, 20]]
+
+
+def test_rating_split_is_random_80_20_elsewhere_and_follows_the_seed(tmp_path):
+    ratings = timed_ratings()
+    files = fold_dataset(tmp_path).files  # fold files beside a dataset that is not ml-100k are not used
+    ds = Dataset(**{**Dataset.from_frames(ratings, name="ml-latest-small").__dict__, "files": files})
+    split = splits.rating_split(ds, seed=5)
+    assert split.name == "random 80/20 (seed=5)"
+    assert (len(split.train), len(split.test)) == (16, 4)
+    pd.testing.assert_frame_equal(split.test, splits.random_split(ratings, 0.2, seed=5).test)
+    assert not split.test.equals(splits.rating_split(ds, seed=6).test)
+
+
+def test_ranking_split_is_75_25_by_user_and_follows_the_seed():
+    ds = Dataset.from_frames(timed_ratings(), name="tiny")
+    split = splits.ranking_split(ds, seed=5)
+    assert split.name == "random 75/25 by user (seed=5)"
+    assert split.test.groupby("user_id").size().to_dict() == {1: 1, 2: 1, 3: 1, 4: 1}  # rint(0.25 * 5) = 1
+    pd.testing.assert_frame_equal(split.test, splits.random_split(ds, 0.25, seed=5, by_user=True).test)
+    assert not split.test.equals(splits.ranking_split(ds, seed=6).test)
+
+
+def test_temporal_split_says_what_to_give_when_its_arguments_are_wrong():
+    ratings = timed_ratings()
+    exactly_one = r"^give exactly one of last_n \(e\.g\. 1\) or last_fraction \(e\.g\. 0\.2\)$"
+    with pytest.raises(ValueError, match=exactly_one):
+        splits.temporal_split(ratings, seed=0)
+    with pytest.raises(ValueError, match=exactly_one):
+        splits.temporal_split(ratings, last_n=1, last_fraction=0.2, seed=0)
+    with pytest.raises(ValueError, match=r"^last_n must be at least 1; got 0$"):
+        splits.temporal_split(ratings, last_n=0, seed=0)
+    no_time = ratings.drop(columns="timestamp")
+    with pytest.raises(
+        ValueError, match=r"^a temporal split needs a timestamp column; use random_split instead$"
+    ):
+        splits.temporal_split(no_time, last_n=1, seed=0)
+
+
+def test_a_splits_encoders_name_the_column_of_an_unknown_id():
+    split = tiny_split()
+    with pytest.raises(ValueError, match=r"unknown user_id 99: not in the training data"):
+        split.user_encoder.transform([99])
+    with pytest.raises(ValueError, match=r"unknown item_id 99: not in the training data"):
+        split.item_encoder.transform([99])
