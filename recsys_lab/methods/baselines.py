@@ -51,6 +51,7 @@ class Popularity(Recommender):
         return np.where(item_index >= 0, self.item_mean[item_index], self.global_mean)
 
     def score_pairs(self, user_index, item_index) -> np.ndarray:
+        self._check_fitted()
         item_index = np.asarray(item_index, dtype=np.int64)
         return np.where(item_index >= 0, self.item_count[item_index], 0.0)
 

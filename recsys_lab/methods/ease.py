@@ -35,7 +35,7 @@ class EASE(Recommender):
     """Embarrassingly Shallow AutoEncoder: s_u = x_u B over the implicit training matrix (see the module docstring).
 
     Args:
-        l2: λ, the ridge penalty on B (larger: smoother weights, more weight on popular items).
+        l2: λ > 0 and finite, the ridge penalty on B (larger: smoother weights, more weight on popular items).
         min_item_ratings: items with fewer training ratings are left out of B (never recommended, score -inf),
             which keeps the num_items² matrix small on large catalogues (ml-latest-small: use 5-10).
 
@@ -47,8 +47,10 @@ class EASE(Recommender):
     score_name = "score (EASE's item-item sum)"  # a ranking score, not a rating
 
     def __init__(self, l2: float = 500.0, *, min_item_ratings: int = 1):
-        if not l2 > 0 or min_item_ratings < 1:
-            raise ValueError(f"need l2 > 0 and min_item_ratings >= 1; got {l2} and {min_item_ratings}")
+        if not 0 < l2 < np.inf or min_item_ratings < 1:  # an infinite l2 would make every weight NaN
+            raise ValueError(
+                f"need l2 > 0 (finite) and min_item_ratings >= 1; got {l2} and {min_item_ratings}"
+            )
         self.l2, self.min_item_ratings = float(l2), int(min_item_ratings)
 
     def _fit(self, user_index, item_index, rating) -> None:
