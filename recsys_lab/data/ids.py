@@ -86,6 +86,8 @@ class IdEncoder:
             ids: raw ids (scalar or array-like).
             unknown: "error" raises a ValueError naming the unknown ids; "ignore" returns -1 for them.
         """
+        if unknown not in ("error", "ignore"):  # a typo must not silently act as "ignore"
+            raise ValueError(f'unknown must be "error" or "ignore"; got {unknown!r}')
         ids = as_ids(ids, self.what)
         known = self.contains(ids)
         if unknown == "error" and not known.all():

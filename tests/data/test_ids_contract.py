@@ -86,3 +86,10 @@ def test_inverse_of_no_indices_is_an_empty_id_array():
     got = enc.inverse([])
     assert got.shape == (0,) and got.dtype == np.int64
     np.testing.assert_array_equal(enc.inverse(np.array([1.0, 0.0])), [30, 10])  # whole floats index too
+
+
+@pytest.mark.parametrize("unknown", ["ignroe", "IGNORE", None])
+def test_transform_refuses_an_unknown_mode_instead_of_ignoring_silently(unknown):
+    encoder = IdEncoder([10, 20], what="item_id")
+    with pytest.raises(ValueError, match=r'^unknown must be "error" or "ignore"; got '):
+        encoder.transform([10, 30], unknown=unknown)
