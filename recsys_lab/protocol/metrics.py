@@ -484,9 +484,9 @@ def linear_probe_r2(
 
     Fits W = argmin ‖[X 1] W − Y‖² + ridge ‖W‖² on a random (1 − test_fraction) of the rows and returns
     R² = 1 − Σ(Y − Ŷ)² / Σ(Y − Ȳ)² over the held-out rows, all target columns pooled. 1 is perfect; 0 is no
-    better than predicting the mean; it can be negative. With `ridge=None` the strength is chosen from
-    `ridges` on a quarter of the training rows (the held-out rows are never used for the choice), so feature
-    sets of different sizes are compared fairly.
+    better than predicting the mean; it can be negative. At least 2 rows are held out (one row has no spread).
+    With `ridge=None` the strength is chosen from `ridges` on a quarter of the training rows (at least 2;
+    the held-out rows are never used for the choice), so feature sets of different sizes are compared fairly.
 
     >>> x = np.random.default_rng(0).normal(size=(200, 3))
     >>> round(linear_probe_r2(x, x @ np.ones((3, 2)), seed=0, ridge=1e-9), 3)
@@ -500,11 +500,11 @@ def linear_probe_r2(
             f"need as many feature rows as target rows (at least 8); got {len(features)} and {len(targets)}"
         )
     order = np.random.default_rng(seed).permutation(len(features))
-    n_test = max(1, round(test_fraction * len(features)))
+    n_test = max(2, round(test_fraction * len(features)))  # one row has no spread: its R² divides by 0
     test, train = order[:n_test], order[n_test:]
     design = np.c_[features, np.ones(len(features))]
     if ridge is None:
-        n_inner = max(1, len(train) // 4)
+        n_inner = max(2, len(train) // 4)
         inner_score, inner_fit = train[:n_inner], train[n_inner:]
         ridge = max(ridges, key=lambda r: _ridge_r2(design, targets, inner_fit, inner_score, r))
     return _ridge_r2(design, targets, train, test, ridge)
