@@ -83,6 +83,7 @@ def weighted_mse(weight):
     return loss
 
 
+@pytest.mark.slow
 def test_a_loss_of_your_own_trains_saves_and_loads(split, tmp_path):
     config = TrainConfig(epochs=3, batch_size=64, learning_rate=3e-3, seed=0)
     masked = AutoRec("item", hidden_units=16).fit(split.train, rating_scale=(1, 5), config=config)
@@ -105,6 +106,7 @@ def test_a_loss_of_your_own_trains_saves_and_loads(split, tmp_path):
         AutoRec(loss="weighted")
 
 
+@pytest.mark.slow
 def test_unmasked_loss_predicts_the_empty_cells_as_zero(split):
     unmasked = AutoRec("item", hidden_units=64, masked=False).fit(
         split.train, rating_scale=(1, 5), config=FAST
@@ -175,6 +177,7 @@ def test_save_load_round_trip(kind, item_model, user_model, split, tmp_path):
         model.save(tmp_path / "model.h5")
 
 
+@pytest.mark.slow
 def test_same_seed_same_model(split):
     config = TrainConfig(epochs=3, batch_size=64, seed=7)
     a = AutoRec(hidden_units=16).fit(split.train, config=config)
@@ -248,6 +251,7 @@ def test_known_pairs_are_predicted_by_the_network_not_the_fallback(kind, item_mo
     assert np.abs(pred - fallback).mean() > 0.1  # far from what the bias fallback alone would say
 
 
+@pytest.mark.slow
 def test_a_rating_of_zero_is_observed_not_missing():
     # On a 0-5 scale, 0 is a rating. Items that everybody rates 0 must be learned as such: the mask comes from
     # what was observed, not from the value (read as "unrated", those items would be predicted like the rest).

@@ -100,6 +100,7 @@ def tokens(world, cold_split):
     return ic.tokenize(vectorizer, texts), vectorizer.vocabulary_size()
 
 
+@pytest.mark.slow
 def test_same_seed_same_model_other_seed_another(world, mf, tokens):
     ids, (x, vocab) = world.items["item_id"].to_numpy(), tokens
 
@@ -113,6 +114,7 @@ def test_same_seed_same_model_other_seed_another(world, mf, tokens):
     assert not np.allclose(a, c)
 
 
+@pytest.mark.slow
 def test_content_model_learns_the_item_space_and_scores_cold_items(world, cold_split, mf):
     ids = world.items["item_id"].to_numpy()
     cold = np.isin(ids, cold_split.cold_items)

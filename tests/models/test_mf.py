@@ -68,6 +68,7 @@ def test_mf_save_load_and_seed(tmp_path, world, world_split, mf):
         BiasedMF(embedding_dim=0)
 
 
+@pytest.mark.slow
 def test_biased_mf_trains_the_same_under_a_mirrored_strategy():
     """Notebook 07's tf.distribute snippet: the kit's models build their variables inside strategy.scope()."""
     tf = pytest.importorskip("tensorflow")
@@ -85,6 +86,7 @@ def test_biased_mf_trains_the_same_under_a_mirrored_strategy():
     np.testing.assert_allclose(mirrored.predict(users, items), plain.predict(users, items), rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_predict_clips_to_the_rating_scale_where_the_formula_leaves_it():
     train = additive_world()  # unseen pairs add up to 6 and 0, off the 1-5 scale
     config = TrainConfig(epochs=40, batch_size=64, learning_rate=2e-2, seed=0)

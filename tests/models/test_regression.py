@@ -43,6 +43,7 @@ def taste_by_gender(seed=0):
     return pd.DataFrame({"user_id": user_id, "item_id": item_id, "rating": rating}), users
 
 
+@pytest.mark.slow
 def test_regression_scores_cold_users_from_demographics():
     from recsys_lab.models.base import TrainConfig
     from recsys_lab.models.regression import MLPRegression
@@ -80,6 +81,7 @@ def test_a_category_no_training_user_has_is_zeroed():
     assert np.isfinite(model.predict([300, 299], [1, 1])).all()
 
 
+@pytest.mark.slow
 def test_regression_learns_taste_the_bias_model_cannot_on_held_out_ratings():
     from recsys_lab.models.base import TrainConfig
     from recsys_lab.models.regression import MLPRegression
@@ -158,6 +160,7 @@ def test_bad_input_is_named(world, fitted):
         MLPRegression().predict([1], [1])
 
 
+@pytest.mark.slow
 def test_predict_clips_to_the_rating_scale_where_the_network_leaves_it():
     from recsys_lab.models.base import TrainConfig
     from recsys_lab.models.regression import MLPRegression

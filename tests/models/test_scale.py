@@ -86,6 +86,7 @@ def quick_run(tmp_path_factory):
     return main(["--quick", "--models", "mf", "--epochs", "1", "--out", str(out)]), out
 
 
+@pytest.mark.slow
 def test_measure_runs_in_a_child_on_a_tiny_world(quick_run):
     row = quick_run[0].iloc[-1]  # what scale.measure(5_000, epochs=1) returned
     assert row["num_ratings"] == 5_000 and (row["num_users"], row["num_items"]) == scale.shape_for(5_000)
@@ -95,6 +96,7 @@ def test_measure_runs_in_a_child_on_a_tiny_world(quick_run):
     assert 0 < row["fit_peak_rss_gb"] <= row["peak_rss_gb"] < 8  # TensorFlow alone is ~0.6 GB
 
 
+@pytest.mark.slow
 def test_quick_benchmark_writes_its_table_and_report(quick_run):
     from benchmarks.scale_benchmark import main
 
@@ -112,6 +114,7 @@ def test_quick_benchmark_writes_its_table_and_report(quick_run):
     assert (out / "scale.md").read_text() == text
 
 
+@pytest.mark.slow
 def test_add_keeps_the_other_models_rows_and_runs(quick_run, tmp_path):
     from benchmarks.scale_benchmark import main
 
