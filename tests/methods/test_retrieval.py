@@ -140,18 +140,3 @@ def test_ann_index_recalls_the_exact_top_k(vectors, metric):
     rows = np.repeat(np.arange(len(users))[:, None], 10, axis=1)
     assert not seen[rows, approx].any()
     assert np.all(np.diff(scores, axis=1) <= 1e-5)  # best first
-
-
-def test_ann_without_faiss_says_how_to_install(monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_faiss(name, *args, **kwargs):
-        if name == "faiss":
-            raise ImportError("no faiss here")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_faiss)
-    with pytest.raises(ImportError, match="pip install faiss-cpu"):
-        AnnIndex(np.ones((5, 4)))

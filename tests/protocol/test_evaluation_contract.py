@@ -32,6 +32,9 @@ from recsys_lab.protocol.splits import Split
 NUM_USERS, NUM_ITEMS, TEST_PAIRS = 12, 120, 24
 
 
+METRICS = {"rmse", "mae", "ndcg@10", "recall@10", "precision@10", "coverage@10", "sampled hit_rate@10"}
+
+
 def wide_split() -> Split:
     train = pd.DataFrame(
         {
@@ -158,16 +161,7 @@ def test_compare_defaults_to_k_10_and_99_sampled_negatives_and_times_each_fit():
     before = time.perf_counter()
     table = compare({"recording": model}, split, seed=0)
     elapsed = time.perf_counter() - before
-    assert set(table.columns) == {
-        "fit seconds",
-        "rmse",
-        "mae",
-        "ndcg@10",
-        "recall@10",
-        "precision@10",
-        "coverage@10",
-        "sampled hit_rate@10",
-    }
+    assert set(table.columns) == {"fit seconds", *METRICS}
     assert 0 <= table.loc["recording", "fit seconds"] <= elapsed
     assert len(negatives_of_last_call(model)) == 99 * TEST_PAIRS
 
@@ -209,13 +203,5 @@ def test_evaluate_all_defaults_to_k_10_and_99_sampled_negatives():
     split = wide_split()
     model = Recording().fit(split.train)
     row = evaluate_all(model, split, seed=0)
-    assert set(row) == {
-        "rmse",
-        "mae",
-        "ndcg@10",
-        "recall@10",
-        "precision@10",
-        "coverage@10",
-        "sampled hit_rate@10",
-    }
+    assert set(row) == METRICS
     assert len(negatives_of_last_call(model)) == 99 * TEST_PAIRS
