@@ -150,5 +150,6 @@ def test_first_taught_in_names_existing_notebooks():
             continue
         names = NOTEBOOK_NAME.findall(first)
         assert names, f"{english!r}: 'first taught in' is neither a notebook nor {NO_NOTEBOOK}: {first!r}"
+        assert len(set(names)) == 1, f"{english!r}: name one notebook, linked to itself: {first!r}"
         unknown = sorted(set(names) - notebooks)
         assert not unknown, f"{english!r} is said to be taught in notebooks that do not exist: {unknown}"
