@@ -3,15 +3,15 @@
 The URL is `[project.urls] Source` in pyproject.toml (a GitHub repository); the branch is `main` unless
 `--branch` says otherwise. The script (re)writes, idempotently:
 
-- README.md: a Colab badge after the link of each course-table row that links a notebook, and the
-  launch-in-Binder badge on its own line (a line holding only that badge);
+- README.md and README.zh-CN.md: a Colab badge after the link of each course-table row that links a
+  notebook, and the launch-in-Binder badge on its own line (a line holding only that badge);
 - each notebook: one line of badges (Colab, Binder) right under the title of its first markdown cell, and
   in its setup cell the version a fresh kernel installs (`KIT = "X.Y.Z"`, `recsys_lab.__version__`) and
   the repository it falls back to (`REPOSITORY = "..."`). Only those cells' sources change: outputs and
   metadata stay as committed (see clean_notebooks.py).
 
-    python scripts/badges.py                                   # README and notebooks/[0-9][0-9]_*.ipynb
-    python scripts/badges.py notebooks/03_cnn_item_features.ipynb   # README and the named notebooks
+    python scripts/badges.py                                   # the READMEs and notebooks/[0-9][0-9]_*.ipynb
+    python scripts/badges.py notebooks/03_cnn_item_features.ipynb   # the READMEs and the named notebooks
     python scripts/badges.py --check                           # exit 1 if anything is missing or stale
 """
 
@@ -140,13 +140,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="report, do not rewrite")
     args = parser.parse_args(argv)
     if bad := [p for p in args.notebooks if not p.endswith(".ipynb")]:
-        parser.error(f"not a notebook: {', '.join(bad)} (README.md is always updated)")
+        parser.error(f"not a notebook: {', '.join(bad)} (the READMEs are always updated)")
     owner, name = repository()
     kit = version()
     paths = [Path(p).resolve() for p in args.notebooks] or sorted(
         (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
     )
-    targets = {ROOT / "README.md": lambda text: readme_with_badges(text, owner, name, args.branch)}
+    targets = {  # the Chinese README has the same course table and Binder line
+        ROOT / readme: lambda text: readme_with_badges(text, owner, name, args.branch)
+        for readme in ("README.md", "README.zh-CN.md")
+        if (ROOT / readme).is_file()
+    }
     for path in paths:
         relative = path.relative_to(ROOT).as_posix()
         targets[path] = lambda text, nb=relative: notebook_with_badges(

@@ -146,9 +146,10 @@ def test_movielens_is_never_baked_into_the_image():
     )
 
 
-def test_readme_badges_are_current():
+@pytest.mark.parametrize("readme", ["README.md", "README.zh-CN.md"])
+def test_readme_badges_are_current(readme):
     owner, name = badges.repository()
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / readme).read_text(encoding="utf-8")
     assert badges.readme_with_badges(text, owner, name, "main") == text, "run python scripts/badges.py"
     assert badges.BINDER_SVG in text and badges.COLAB_SVG in text
 
