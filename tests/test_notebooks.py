@@ -50,6 +50,28 @@ def test_same_shape(path):
     )
 
 
+CJK = re.compile(r"[\u3400-\u9fff]")
+GLOSSARY = ROOT / "docs" / "glossary.md"
+LINK = re.compile(r"\]\(([^)\s]+)\)")  # the target of a markdown link: [text](target)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_first_cell_has_a_chinese_summary_and_links_the_glossary(path):
+    """Readers of the Chinese source article get a few Chinese lines atop each chapter and the bilingual glossary
+    (issue #18, items 4 and 8); the link must open docs/glossary.md from where the notebook lies."""
+    first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    assert len(CJK.findall(first.source)) >= 20, (
+        "the first markdown cell needs a few Chinese sentences saying what the notebook teaches (中文导读)"
+    )
+    links = [t for t in LINK.findall(first.source) if t.split("#", 1)[0].endswith("glossary.md")]
+    assert links, "the first markdown cell must link the glossary: [docs/glossary.md](../docs/glossary.md)"
+    for target in links:
+        linked = path.parent / target.split("#", 1)[0]
+        assert linked.is_file() and linked.resolve() == GLOSSARY.resolve(), (
+            f"{target!r} does not lead from {path.parent.name}/ to docs/glossary.md (write ../docs/glossary.md)"
+        )
+
+
 def test_setup_cell_is_identical_in_every_notebook():
     setups = {
         path.name: next(

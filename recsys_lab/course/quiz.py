@@ -187,7 +187,7 @@ def _q(prompt, choices, answer, explanation, notebook, section) -> Question:
     return Question(prompt, tuple(choices), key, explanation, notebook, section)
 
 
-_06, _07 = "06_end_to_end.ipynb", "07_challenges.ipynb"
+_06 = "06_end_to_end.ipynb"
 QUESTIONS: tuple[Question, ...] = (
     _q(
         "Which jobs does this course give a neural network inside a recommender?",
@@ -203,7 +203,8 @@ QUESTIONS: tuple[Question, ...] = (
         "Chapters 02–05 are the four jobs: interests from a history, features from content, one space for "
         "similarity, a regression for interest. None of them removes the need to split and measure: every model "
         "is judged on held-out data beside a baseline, and predicting ratings well does not by itself make good "
-        "top-K lists (chapters 04 and 05 measure popularity beating rating models on ranking).",
+        "top-K lists (chapters 04 and 05 measure popularity beating rating models on ranking; chapter 06 puts every "
+        "model on one table).",
         _06,
         "## Every model on one table",
     ),
@@ -222,7 +223,7 @@ QUESTIONS: tuple[Question, ...] = (
         "0 too: worse than predicting the mean. An empty cell means unknown, not disliked. With the mask, unrated "
         "entries add nothing to the loss, and the network is free to predict there what the ratings suggest.",
         "02_autoencoder.ipynb",
-        "## 3. The fix: count only the ratings",
+        "## 2. The article's autoencoder, taken literally",
     ),
     _q(
         "A movie was added this morning and nobody has rated it yet. What does a CNN over its title or poster "
@@ -240,7 +241,7 @@ QUESTIONS: tuple[Question, ...] = (
         "text CNN beats popularity and genre averages on the cold movies' RMSE, while guessing which new movies "
         "people will watch stays hard.",
         "03_cnn_item_features.ipynb",
-        "## 5. The cold-start table",
+        "## 3. What to train the CNN for",
     ),
     _q(
         "The article dots a 16-d user code from an autoencoder with a 64-d movie vector from a CNN. What happens?",
@@ -287,7 +288,7 @@ QUESTIONS: tuple[Question, ...] = (
         "A rating model is fitted to the ratings people gave to movies they chose to see. Ranked by its "
         "predictions, movies with a few enthusiastic ratings rise to the top, while the held-out movies people "
         "watched are mostly popular ones. Popularity is fitted on the training part only, like every model. "
-        "Top-K lists need a ranking objective: on ml-100k the two-tower model reaches a full-catalogue NDCG@10 "
+        "Top-K lists need a ranking objective: on ml-100k chapter 04's two-tower model reaches a full-catalogue NDCG@10 "
         "of 0.4132 against popularity's 0.2499.",
         "04_inner_product.ipynb",
         "## 5. Top-K retrieval for every user",
@@ -336,11 +337,12 @@ QUESTIONS: tuple[Question, ...] = (
             "Explainability: sparse data cannot be explained, so report training error only",
         ),
         0,
-        "Missing and noisy data is the article's data-quality challenge. The course reads an empty cell as "
+        "Missing and noisy data is the article's data-quality challenge, and chapter 07 measures what it costs. "
+        "The course reads an empty cell as "
         "unknown: losses count only the observed ratings (02), every model is judged on ratings it never saw, "
         "beside baselines (01), and items with few ratings get features from their content (03). Filling the "
         "holes with 0 teaches a model that unrated means disliked, which chapter 02 measures failing.",
-        _07,
+        "07_challenges.ipynb",
         "## Data quality",
     ),
     _q(
@@ -358,8 +360,8 @@ QUESTIONS: tuple[Question, ...] = (
         "items, so its recall is reported beside its speed-up (it keeps 99.85 % of the exact top-10 on ml-100k's "
         "two-tower vectors, chapter 04). Sampled negatives are cheaper to evaluate but can reorder models, and a "
         "Python loop is orders of magnitude slower than one vectorised product.",
-        _07,
-        "## Scale",
+        "04_inner_product.ipynb",
+        "## 9. Far larger catalogues: approximate nearest neighbours",
     ),
     _q(
         "Nobody labels what the 500 numbers of an autoencoder's user code mean. How can you check that they "
@@ -376,8 +378,8 @@ QUESTIONS: tuple[Question, ...] = (
         "the raw rating rows or on the codes of an untrained network (chapter 02). That is one way to explain a "
         "black box: test a guess about what a representation holds, with controls. Coordinates of a learned code "
         "rarely line up with named concepts, and a low training loss can come from memorising.",
-        _07,
-        "## Explainability",
+        "02_autoencoder.ipynb",
+        "## 6. What the codes mean",
     ),
     _q(
         "The article expects simpler models as a trend, since deep ones are hard to tune and overfit. What did "
@@ -394,8 +396,8 @@ QUESTIONS: tuple[Question, ...] = (
         "beat the MLP on four of five (chapter 05). An MLP can represent a dot product, but learning one takes "
         "more data than ml-100k has (Rendle et al. 2020); and without dropout, L2 or early stopping it overfits "
         "within a few epochs.",
-        _07,
-        "## Complexity",
+        "05_regression.ipynb",
+        "## 5. MLP against a dot product",
     ),
     _q(
         "Where are the article's code example and its FAQ in this course?",
@@ -411,6 +413,6 @@ QUESTIONS: tuple[Question, ...] = (
         "whole, tested under tests/. The article's code is never pasted: where its version of a step is wrong, "
         "a notebook re-creates that step in a few lines and measures it. The FAQ's ten questions are this quiz.",
         _06,
-        "## The recommender",
+        "# 06 · The movie recommender, end to end",
     ),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -136,16 +137,82 @@ def test_widget_defaults_to_the_whole_bank():
     assert len(quiz_widget().children) == len(QUESTIONS) + 1
 
 
-def _markdown_lines(path: Path) -> set[str]:
+def _headings(path: Path) -> set[str]:
+    """The markdown headings of a notebook, as written (read from the JSON: nothing is run)."""
     cells = nbformat.read(path, as_version=4).cells
-    return {line.rstrip() for c in cells if c.cell_type == "markdown" for line in c.source.splitlines()}
+    return {
+        line.rstrip()
+        for cell in cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.startswith("#")
+    }
+
+
+_CITATION = re.compile(
+    r"\b(?:chapters?|notebooks?)\s+(\d\d(?:(?:\s*[–-]\s*|\s*,\s*|\s+and\s+)\d\d)*)|\((\d\d)\)", re.I
+)
+
+
+def _cited_chapters(text: str) -> set[str]:
+    """The chapter numbers a text names: "chapter 04", "chapters 04 and 05", "Chapters 02–05", "(02)"."""
+    cited = set()
+    for listed, bracketed in _CITATION.findall(text):
+        if bracketed:
+            cited.add(bracketed)
+        for first, last in re.findall(r"(\d\d)(?:\s*[–-]\s*(\d\d))?", listed):
+            cited.update(f"{n:02d}" for n in range(int(first), int(last or first) + 1))
+    return cited
+
+
+def _pointer_problems(question: Question) -> list[str]:
+    """What is wrong with where a question points: no such notebook, no such heading in it, or an explanation that
+    names other chapters than the one the pointer opens."""
+    path = ROOT / "notebooks" / question.notebook
+    if not path.is_file():
+        return [f"there is no notebooks/{question.notebook}"]
+    problems = []
+    if question.section not in _headings(path):
+        problems.append(f"{question.notebook} has no heading {question.section!r}")
+    cited, chapter = _cited_chapters(question.explanation), question.notebook[:2]
+    if cited and chapter not in cited:
+        problems.append(f"the explanation names chapter(s) {sorted(cited)}, the pointer {question.notebook}")
+    return problems
+
+
+def test_citations_are_read_as_written():
+    text = "Chapters 02–05 are the jobs (chapters 04 and 05 measure it; see (01), notebook 06 and chapter 7)."
+    assert _cited_chapters(text) == {"01", "02", "03", "04", "05", "06"}
+    assert _cited_chapters("No chapter here, 2 to 5 (2025).") == set()
 
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: f"{q.notebook[:2]} {q.section}")
-def test_every_pointer_names_a_real_heading(question):
-    path = ROOT / "notebooks" / question.notebook
-    if not path.exists():  # notebooks 06 and 07 are being written: checked as soon as they land
-        pytest.skip(f"{question.notebook} is not in notebooks/ yet")
-    assert question.section in _markdown_lines(path), (
-        f"{question.notebook} has no heading {question.section!r}"
-    )
+def test_every_pointer_names_the_notebook_and_heading_that_teach_it(question):
+    """The pointer opens a real notebook at one of its headings, and the explanation does not send the learner to
+    another chapter (issue #18: Q10-Q12 pointed to 07's sections while their explanations named 04, 02 and 05)."""
+    assert question.pointer == f"see {question.notebook} · {question.section}"
+    assert not _pointer_problems(question)
+
+
+@pytest.mark.parametrize(
+    ("notebook", "section", "explanation", "says"),
+    [
+        (
+            "07_challenges.ipynb",
+            "## Scale",
+            "It keeps 99.85 % of the top-10 (chapter 04).",
+            "names chapter(s) ['04']",
+        ),
+        ("04_inner_product.ipynb", "## Scale", "Measured in chapter 04.", "has no heading '## Scale'"),
+        (
+            "04_inner_product.ipynb",
+            "9. Far larger catalogues: approximate nearest neighbours",
+            "x",
+            "no heading",
+        ),
+        ("09_nothing.ipynb", "## Scale", "x", "there is no notebooks/09_nothing.ipynb"),
+    ],
+)
+def test_a_wrong_pointer_is_caught(notebook, section, explanation, says):
+    wrong = Question("Which?", ("a", "b", "c"), 0, explanation, notebook, section)
+    assert any(says in problem for problem in _pointer_problems(wrong)), _pointer_problems(wrong)
