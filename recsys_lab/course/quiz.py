@@ -268,8 +268,8 @@ QUESTIONS: tuple[Question, ...] = (
             "More popular movies get recommended, because cosine favours long vectors",
         ),
         0,
-        "⟨u, i⟩ = ‖u‖‖i‖cos θ. For one user ‖u‖ is a constant, but ‖i‖ differs from item to item, and in the "
-        "two-tower space popular items have longer vectors. Cosine divides that length out: its lists reach "
+        "⟨p_u, q_i⟩ = ‖p_u‖‖q_i‖cos φ. For one user ‖p_u‖ is a constant, but ‖q_i‖ differs from item to item, and in "
+        "the two-tower space popular items have longer vectors. Cosine divides that length out: its lists reach "
         "further into the tail and score a lower NDCG, because what users went on to watch is itself skewed to "
         "popular movies. Neither is right in general: it is a trade between accuracy and discovery, to measure.",
         "04_inner_product.ipynb",
@@ -320,7 +320,7 @@ QUESTIONS: tuple[Question, ...] = (
         ),
         2,
         "Near a minimum the loss is roughly a bowl, and a step multiplies the distance to the bottom by "
-        "(1 − ηλ), λ being the curvature along the steepest direction. Past η = 2/λ that factor is below −1: "
+        "(1 − ηκ), κ being the curvature along the steepest direction. Past η = 2/κ that factor is below −1: "
         "each step lands higher up the other side and the loss explodes. A little below that edge the first "
         "steps overshoot, then settle. Overfitting is another failure: many steps that fit the training data "
         "too well.",

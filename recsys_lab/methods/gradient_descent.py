@@ -76,10 +76,10 @@ def step(params: Params, grads: Params, learning_rate: float) -> Params:
 
 
 def curvature(params: Params, x: np.ndarray, y: np.ndarray, *, eps: float = 1e-5) -> float:
-    """λ: the largest eigenvalue of the Hessian of L at `params`, the loss's curvature along its steepest direction.
+    """κ: the largest eigenvalue of the Hessian of L at `params`, the loss's curvature along its steepest direction.
 
-    Near a minimum, L is about a bowl ½ λ t² along that direction, and one step of gradient descent multiplies
-    the distance t to the bottom by (1 − η λ): it shrinks only while η < 2/λ. The Hessian (second derivatives,
+    Near a minimum, L is about a bowl ½ κ δ² along that direction, and one step of gradient descent multiplies
+    the distance δ to the bottom by (1 − η κ): it shrinks only while η < 2/κ. The Hessian (second derivatives,
     one row per parameter) is built from central differences of `gradients`, so it costs two gradient
     evaluations per parameter: meant for toy models like this one.
     """
