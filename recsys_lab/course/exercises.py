@@ -255,6 +255,89 @@ def check_weighted_mse(fn: Callable) -> Feedback:
                            f"MSE).", hint)  # fmt: skip
 
 
+def check_tune_on_validation(fn: Callable) -> Feedback:
+    """Chapter 02: `fn(fit, rmse, weights, fit_part, valid, train, test)` chooses the weight w of the unrated entries
+    on the validation slice and looks at test once: it returns `(w, test RMSE)`, where w has the lowest validation
+    RMSE among `weights` (each model fitted on `fit_part`, scored on `valid`) and the test RMSE is that of a model
+    with w, fitted on `train` (or the one fitted on `fit_part`), scored on `test` once. `fit(data, w)` returns a
+    model; `rmse(model, data)` its RMSE on `data`. The check passes stand-ins that record every call."""
+    hint = ("Score every w with a model fitted on fit_part, on valid; keep the w with the lowest validation RMSE; "
+            "fit on train with that w and call rmse on test once, at the end (section 4 chose the epochs the "
+            "same way).")  # fmt: skip
+    question = (
+        "Which part of the data may decide the value of w, and how many times may the test part be scored?"
+    )
+    weights = (0.0, 0.001, 0.01, 0.1)
+    # RMSE of a model fitted on one part (key 0) and scored on another (key 1), per w: each way of choosing w
+    # (on validation, on test, with the validation ratings inside the model, on the training data) picks another w
+    table = {
+        ("fit_part", "valid"): (0.95, 0.93, 0.94, 0.99),  # the right choice: w = 0.001
+        ("fit_part", "test"): (0.96, 0.95, 0.92, 1.00),
+        ("train", "test"): (0.955, 0.945, 0.915, 0.995),  # test picks w = 0.01
+        ("train", "valid"): (0.80, 0.82, 0.83, 0.90),  # the model has seen these ratings: picks w = 0
+        ("fit_part", "fit_part"): (0.83, 0.84, 0.85, 0.86),  # training error: picks w = 0 too
+        ("train", "train"): (0.82, 0.83, 0.84, 0.85),
+    }
+    fits, scores = [], []  # every call of fit: (data, w); of rmse: (fitted on, w, scored on, value)
+
+    def fit(data, w):
+        if data not in ("fit_part", "valid", "train", "test"):
+            raise ValueError(f"fit got {data!r}: pass it one of fit_part, valid, train or test as they are")
+        fits.append((data, float(w)))
+        return {"fitted on": data, "w": float(w)}
+
+    def rmse(model, data):
+        key = (model["fitted on"], data)
+        value = table[key][weights.index(model["w"])] if key in table and model["w"] in weights else 1.5
+        scores.append((model["fitted on"], model["w"], data, value))
+        return value
+
+    got = _call("02.3", question, fn, fit, rmse, weights, "fit_part", "valid", "train", "test")
+    if isinstance(got, Feedback):
+        return got
+    say = lambda message: Feedback(False, f"Exercise 02.3: not yet; {message}", hint)  # noqa: E731
+    if any(data in ("valid", "test") for data, _ in fits):
+        part = next(data for data, _ in fits if data in ("valid", "test"))
+        return say(f"a model was fitted on {part}. Fit on fit_part to choose w, and on train for the final model: "
+                   f"a model cannot be measured on the ratings it was fitted on.")  # fmt: skip
+    on_test = [s for s in scores if s[2] == "test"]
+    if len(on_test) > 1:
+        return say(f"the test part was scored {len(on_test)} times. Choosing w by those numbers is a sweep on "
+                   f"test: the chosen w then fits the test ratings too, and its test RMSE looks better than it "
+                   f"will be on new ratings. Choose on valid; score test once, at the end.")  # fmt: skip
+    if not on_test:
+        return say("the test part was never scored: after choosing w, score the chosen model on test once.")
+    if any(s[:1] == ("train",) and s[2] == "valid" for s in scores):
+        return say("the validation slice was scored with a model fitted on train, which holds the validation "
+                   "ratings: the model has seen them. Fit on fit_part to score valid.")  # fmt: skip
+    if not isinstance(got, tuple | list) or len(got) != 2:
+        return say(f"return two values, (the chosen w, its test RMSE); got {type(got).__name__}.")
+    chosen, test_rmse = got
+    valid = dict(zip(weights, table[("fit_part", "valid")], strict=True))
+    scored = {w for fitted, w, data, _ in scores if (fitted, data) == ("fit_part", "valid")}
+    if scored != set(weights):
+        missing = ", ".join(f"{w:g}" for w in weights if w not in scored)
+        return say(f"not every w was scored on the validation slice (missing: {missing}).")
+    best = min(valid, key=valid.get)
+    if not np.isclose(float(chosen), best):
+        rules = {
+            max(valid, key=valid.get): "the w with the highest validation RMSE; keep the lowest",
+            weights[int(np.argmin(table[("fit_part", "fit_part")]))]: "the w with the lowest RMSE on the data the "
+            "model was fitted on (training error); choose by the validation RMSE",
+        }  # fmt: skip
+        why = next((rule for w, rule in rules.items() if np.isclose(float(chosen), w)), None)
+        return say(f"the chosen w is {float(chosen):g}, " + (f"which is {why}." if why else
+                   f"but {best:g} has the lowest validation RMSE."))  # fmt: skip
+    _, w, _, value = on_test[0]
+    if not np.isclose(w, best):
+        return say(f"test was scored with a model of w = {w:g}, not of the chosen w = {best:g}.")
+    if np.isclose(float(test_rmse), valid[best]):
+        return say("the second value is the chosen w's validation RMSE; return its test RMSE.")
+    if not np.isclose(float(test_rmse), value):
+        return say(f"the second value, {float(test_rmse):g}, is not the RMSE that rmse returned on test.")
+    return Feedback(True, "Exercise 02.3: correct.", "")
+
+
 def check_cold_scores(fn: Callable) -> Feedback:
     """Chapter 03: `fn(global_mean, user_bias, item_bias, user_vectors, item_vectors)` is the `(num_users,
     num_items)` matrix r̂ = μ + b_u + b̂_i + ⟨p_u, q̂_i⟩ that scores cold items from their content-predicted (q̂, b̂)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import importlib
+import itertools
 import re
 
 import nbformat
@@ -113,6 +114,21 @@ def test_train_config_applies_the_recipes_overrides_then_the_callers():
     assert (swept.epochs, swept.learning_rate) == (8, 0.5)
     plain = recipes.train_config("poster autoencoder", seed=3)  # a network built in the chapter's cells
     assert (plain.epochs, plain.batch_size, plain.learning_rate) == (10, 128, 3e-3)
+
+
+def test_each_optimizer_of_chapter_05_tries_the_same_number_of_rates_spaced_alike():
+    from recsys_lab.models.base import OPTIMIZERS
+
+    grids = recipes.OPTIMIZER_RATES
+    assert set(grids) <= set(OPTIMIZERS) and len(grids) == 3
+    ratios = set()
+    for optimizer, rates in grids.items():
+        assert len(rates) == 3 and list(rates) == sorted(rates), optimizer
+        ratios |= {b / a for a, b in itertools.pairwise(rates)}
+        recipes.train_config(
+            "MLP regression, optimizers", seed=0, optimizer=optimizer, learning_rate=rates[0]
+        )
+    assert max(ratios) < 1.2 * min(ratios), ratios  # about one spacing for every optimizer: no favourite
 
 
 def test_build_makes_each_compared_model_with_its_recipe():
