@@ -6,7 +6,7 @@ Per fold (`splits.official_fold`, 80,000 train / 20,000 test ratings):
   the fold's whole training part with its chapter's settings and scored on the fold's test part;
 * the **blend**: a 10 % validation slice is cut from the training part (`splits.random_split(train, 0.1,
   seed=SEED)`); the same models are fitted again on the other 90 %; their predictions on the slice give the
-  blend's weights (least squares with an intercept, `recsys_lab.methods.blend.fit_blend`, the blend notebook 07
+  blend's weights (least squares with an intercept, `recsys_lab.methods.blend.fit_blend`, the blend notebook 08
   teaches); the blend of those 90 % models is scored on
   the test part. The test part is never used to choose anything. As a second, labelled row the same weights
   are applied to the models fitted on 100 % of the training part (weights learnt on 90 % fits, not refitted);

@@ -38,7 +38,7 @@ from recsys_lab.models import item_cnn as ic
 from recsys_lab.models.base import TrainConfig
 from recsys_lab.models.mf import BiasedMF
 
-# chapter 03's settings (course/recipes.py), seeded per split below; the poster CNN trains longer here (60 epochs
+# chapter 04's settings (course/recipes.py), seeded per split below; the poster CNN trains longer here (60 epochs
 # where the chapter, bound by a learner's time, takes 20)
 MF_TRAIN = recipes.train_config("biased MF, item space", seed=0)
 TEXT_TRAIN = recipes.train_config("text CNN", seed=0)

@@ -8,7 +8,7 @@ biased MF, and on cold-start users.
    validation slice (10 % of the fold's training part, random, seeded): each grid point trains with early
    stopping on the slice's RMSE; the best is refitted on the whole training part for its best epoch count and
    scored once on the fold's test part. The bias baseline (as fitted by the kit's BiasBaseline) and biased MF
-   (chapter 04's model, tuned the same way by benchmarks/inner_product_targets.py's grid) are scored on the same folds. Target: MLP mean RMSE <= 0.935
+   (chapter 03's model, tuned the same way by benchmarks/inner_product_targets.py's grid) are scored on the same folds. Target: MLP mean RMSE <= 0.935
    and below the bias baseline on every fold.
 2. Cold-start users: 10 % of users held out with all their ratings, for several seeds. RMSE on them of the
    bias baseline (μ + b_i), the MLP with an "unknown user" row only, and the MLP with demographics.

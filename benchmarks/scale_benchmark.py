@@ -288,7 +288,7 @@ LAZY_NOTES = """
   the optimizer (LazyAdam applies Adam's rule to those rows; the others' moment estimates wait instead of
   decaying). What is left grows with the ratings. {versus}
 - *What changes in training*: a row's moments pause while it is absent from the batches instead of decaying.
-  Measured once (2026-11-28) on ml-100k's u1 with chapter 04's settings: test RMSE 0.9283 with LazyAdam,
+  Measured once (2026-11-28) on ml-100k's u1 with chapter 03's settings: test RMSE 0.9283 with LazyAdam,
   0.9265 with Adam (`recipes.build("biased MF", seed=42)`, its `config` with `optimizer="lazy_adam"`). The
   chapters keep Keras' Adam, so their numbers stay as they are.
 """

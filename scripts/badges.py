@@ -11,7 +11,7 @@ The URL is `[project.urls] Source` in pyproject.toml (a GitHub repository); the 
   metadata stay as committed (see clean_notebooks.py).
 
     python scripts/badges.py                                   # the READMEs and notebooks/[0-9][0-9]_*.ipynb
-    python scripts/badges.py notebooks/03_cnn_item_features.ipynb   # the READMEs and the named notebooks
+    python scripts/badges.py notebooks/04_cnn_item_features.ipynb   # the READMEs and the named notebooks
     python scripts/badges.py --check                           # exit 1 if anything is missing or stale
 """
 

@@ -362,7 +362,7 @@ def test_regression_learning_rate_slider_reruns_descent(page, lab):
 
 
 @pytest.mark.parametrize(
-    "notebook", ["02_autoencoder.ipynb", "03_cnn_item_features.ipynb", "04_inner_product.ipynb"]
+    "notebook", ["02_autoencoder.ipynb", "04_cnn_item_features.ipynb", "03_inner_product.ipynb"]
 )
 def test_chapter_runs_and_renders(page, lab, notebook):
     """The other chapters: every cell runs in the browser, figures and widgets render, a screenshot is saved."""
@@ -396,7 +396,7 @@ def rate_one_movie_and_switch_models(page, box, model, result) -> None:
 def test_faq_quiz_gives_feedback_and_keeps_score(page, lab):
     from playwright.sync_api import expect
 
-    notebook = "08_faq.ipynb"
+    notebook = "09_faq.ipynb"
     seconds = run_all(page, lab, notebook, timeout=240)
     assert_rendered(page, notebook, figures=0, widgets=3)
     check_buttons = page.get_by_role("button", name="Check", exact=True)

@@ -82,7 +82,7 @@ def check_masked_mse(fn: Callable) -> Feedback:
 
 
 def check_conv1d(fn: Callable) -> Feedback:
-    """Chapter 03: `fn(x, kernel)` is a 'valid' 1-D convolution as Keras computes it: y_t = Σ_j x_{t+j} k_j."""
+    """Chapter 04: `fn(x, kernel)` is a 'valid' 1-D convolution as Keras computes it: y_t = Σ_j x_{t+j} k_j."""
     hint = "Slide the kernel without flipping it, y[t] = sum_j x[t + j] * k[j]; 'valid' gives len(x) - len(k) + 1."
     question = (
         "Does Keras flip the kernel before sliding it over x? And how many positions does a 'valid' "
@@ -92,15 +92,15 @@ def check_conv1d(fn: Callable) -> Feedback:
     expected = np.correlate(x, kernel, mode="valid")
     mistakes = {"a flipped kernel: the textbook convolution, not Keras' cross-correlation":
                 np.convolve(x, kernel, mode="valid")}  # fmt: skip
-    got = _run("03.1", question, fn, x, kernel)
+    got = _run("04.1", question, fn, x, kernel)
     if not isinstance(got, Feedback) and got.shape == (len(x),):
-        return Feedback(False, "Exercise 03.1: the output has one value per input: that is 'same' padding, "
+        return Feedback(False, "Exercise 04.1: the output has one value per input: that is 'same' padding, "
                                "not 'valid'.", hint)  # fmt: skip
-    return _verdict("03.1", hint, got, expected, mistakes)
+    return _verdict("04.1", hint, got, expected, mistakes)
 
 
 def check_scores(fn: Callable) -> Feedback:
-    """Chapter 04: `fn(user_vectors, item_vectors)` is the `(num_users, num_items)` matrix of inner products."""
+    """Chapter 03: `fn(user_vectors, item_vectors)` is the `(num_users, num_items)` matrix of inner products."""
     hint = "One matrix product: user_vectors (users, d) @ item_vectors.T (d, items); no normalising."
     question = (
         "Which single matrix operation gives every user's inner product with every item at once, and "
@@ -111,14 +111,14 @@ def check_scores(fn: Callable) -> Feedback:
     unit = lambda v: v / np.linalg.norm(v, axis=1, keepdims=True)  # noqa: E731
     mistakes = {"cosine similarity (the vectors were normalised): the course asks for the dot product":
                 unit(users) @ unit(items).T}  # fmt: skip
-    got = _run("04.1", question, fn, users, items)
+    got = _run("03.1", question, fn, users, items)
     if not isinstance(got, Feedback) and got.shape == (7, 3):
-        return Feedback(False, "Exercise 04.1: the result is transposed: rows should be users.", hint)
-    feedback = _verdict("04.1", hint, got, users @ items.T, mistakes)
+        return Feedback(False, "Exercise 03.1: the result is transposed: rows should be users.", hint)
+    feedback = _verdict("03.1", hint, got, users @ items.T, mistakes)
     if feedback.correct:  # vectors of two spaces must be refused, not silently truncated or padded
-        mixed = _run("04.1", question, fn, rng.normal(size=(2, 16)), rng.normal(size=(4, 64)))
+        mixed = _run("03.1", question, fn, rng.normal(size=(2, 16)), rng.normal(size=(4, 64)))
         if not isinstance(mixed, Feedback):
-            return Feedback(False, "Exercise 04.1: 16-d users against 64-d items returned numbers; it must raise "
+            return Feedback(False, "Exercise 03.1: 16-d users against 64-d items returned numbers; it must raise "
                                    "an error (vectors of different spaces have no inner product).", hint)  # fmt: skip
     return feedback
 
@@ -193,7 +193,7 @@ def check_fold_in(fn: Callable) -> Feedback:
 
 
 def check_ease(fn: Callable) -> Feedback:
-    """Chapter 07: `fn(x, l2)` is EASE's item-item matrix B for a 0/1 matrix x `(users, items)` (Steck 2019)."""
+    """Chapter 08: `fn(x, l2)` is EASE's item-item matrix B for a 0/1 matrix x `(users, items)` (Steck 2019)."""
     hint = "P = (XᵀX + l2 I)⁻¹, then B = -P / diag(P) column by column, and set B's diagonal to 0."
     question = (
         "EASE is a ridge regression of every item on the other items, with a zero diagonal: which matrix "
@@ -208,7 +208,7 @@ def check_ease(fn: Callable) -> Feedback:
     mistakes = {"the unconstrained ridge solution (XᵀX + l2 I)⁻¹ XᵀX: its diagonal is not 0, so each item "
                 "mostly predicts itself": p @ (x.T @ x),
                 "B's diagonal left as -1 (fill it with 0 after dividing)": -p / np.diag(p)[None, :]}  # fmt: skip
-    return _verdict("07.1", hint, _run("07.1", question, fn, x, l2), expected, mistakes)
+    return _verdict("08.1", hint, _run("08.1", question, fn, x, l2), expected, mistakes)
 
 
 def check_weighted_mse(fn: Callable) -> Feedback:
@@ -339,7 +339,7 @@ def check_tune_on_validation(fn: Callable) -> Feedback:
 
 
 def check_cold_scores(fn: Callable) -> Feedback:
-    """Chapter 03: `fn(global_mean, user_bias, item_bias, user_vectors, item_vectors)` is the `(num_users,
+    """Chapter 04: `fn(global_mean, user_bias, item_bias, user_vectors, item_vectors)` is the `(num_users,
     num_items)` matrix r̂ = μ + b_u + b̂_i + ⟨p_u, q̂_i⟩ that scores cold items from their content-predicted (q̂, b̂)."""
     hint = ("Every pair: global_mean + user_bias[:, None] + item_bias[None, :] + user_vectors @ item_vectors.T "
             "(section 3: a cold movie is scored like any other, by the MF's own users).")  # fmt: skip
@@ -356,14 +356,14 @@ def check_cold_scores(fn: Callable) -> Feedback:
         "b_u left out (the user's bias)": mu + item_bias[None, :] + dots,
         "b̂_i left out (the item bias the CNN predicts with q̂_i)": mu + user_bias[:, None] + dots,
     }
-    got = _run("03.2", question, fn, mu, user_bias, item_bias, users, items)
+    got = _run("04.2", question, fn, mu, user_bias, item_bias, users, items)
     if not isinstance(got, Feedback) and got.shape == (6, 4):
-        return Feedback(False, "Exercise 03.2: the result is transposed: rows should be users.", hint)
-    return _verdict("03.2", hint, got, mu + user_bias[:, None] + item_bias[None, :] + dots, mistakes)
+        return Feedback(False, "Exercise 04.2: the result is transposed: rows should be users.", hint)
+    return _verdict("04.2", hint, got, mu + user_bias[:, None] + item_bias[None, :] + dots, mistakes)
 
 
 def check_procrustes(fn: Callable) -> Feedback:
-    """Chapter 04: `fn(v_from, v_to)` is the orthogonal `(d, d)` R minimising ‖v_from R − v_to‖_F (Procrustes)."""
+    """Chapter 03: `fn(v_from, v_to)` is the orthogonal `(d, d)` R minimising ‖v_from R − v_to‖_F (Procrustes)."""
     hint = ("SVD of v_fromᵀ v_to = A Σ Bᵀ, then R = A Bᵀ: `a, _, bt = np.linalg.svd(v_from.T @ v_to)`, "
             "`R = a @ bt` (section 2: a rotation keeps lengths and angles).")  # fmt: skip
     question = (
@@ -384,11 +384,11 @@ def check_procrustes(fn: Callable) -> Feedback:
         "numpy's svd already returns Bᵀ: `a @ bt.T` transposes it once more": a @ bt.T,
         "v_fromᵀ v_to itself, without the SVD: it is not orthogonal": v_from.T @ v_to,
     }  # fmt: skip
-    got = _run("04.2", question, fn, v_from, v_to)
-    feedback = _verdict("04.2", hint, got, expected, mistakes)
+    got = _run("03.2", question, fn, v_from, v_to)
+    feedback = _verdict("03.2", hint, got, expected, mistakes)
     if not feedback.correct and feedback.message.endswith("differ from the reference."):
         if not np.allclose(got.T @ got, np.eye(4), atol=1e-6):
-            return Feedback(False, "Exercise 04.2: not yet; R is not orthogonal (RᵀR ≠ I), so it is no rotation.",
+            return Feedback(False, "Exercise 03.2: not yet; R is not orthogonal (RᵀR ≠ I), so it is no rotation.",
                             hint)  # fmt: skip
     return feedback
 
@@ -468,7 +468,7 @@ def check_gradients(fn: Callable) -> Feedback:
 
 
 def check_blend(fn: Callable) -> Feedback:
-    """Chapter 07: `fn(predictions, y)` is the least-squares blend of m models' predictions `(n, m)` of ratings
+    """Chapter 08: `fn(predictions, y)` is the least-squares blend of m models' predictions `(n, m)` of ratings
     `y (n,)`: weights `(m + 1,)`, the intercept first, minimising ‖y − w_0 − predictions w_1..m‖²."""
     hint = ("Least squares on the predictions with a column of ones first: "
             "np.linalg.lstsq(np.c_[np.ones(n), predictions], y, rcond=None)[0] (see 'Blending: accuracy bought with complexity').")  # fmt: skip
@@ -490,17 +490,17 @@ def check_blend(fn: Callable) -> Feedback:
         "the plain average of the models (intercept 0, each weight 1/m): that is no fit": np.r_[0.0, np.ones(3) / 3],
         "the intercept put last: it goes first": np.r_[expected[1:], expected[0]],
     }  # fmt: skip
-    got = _run("07.2", question, fn, predictions, y)
+    got = _run("08.2", question, fn, predictions, y)
     if not isinstance(got, Feedback) and got.shape == (3,):
         without = np.linalg.lstsq(predictions, y, rcond=None)[0]
         plain = np.allclose(got, without, rtol=1e-5)
         what = "least squares without an intercept" if plain else "no intercept"
-        return Feedback(False, f"Exercise 07.2: one weight per model and nothing else: it looks like {what}. "
+        return Feedback(False, f"Exercise 08.2: one weight per model and nothing else: it looks like {what}. "
                                f"Add a column of ones first (m + 1 weights).", hint)  # fmt: skip
     if not isinstance(got, Feedback) and got.shape in ((2, 3), (3, 2), (4, 3)):
-        return Feedback(False, f"Exercise 07.2: the result has shape {got.shape}: it looks like predictions and y "
+        return Feedback(False, f"Exercise 08.2: the result has shape {got.shape}: it looks like predictions and y "
                                f"swapped (y regressed on the predictions, not the other way).", hint)  # fmt: skip
-    return _verdict("07.2", hint, got, expected, mistakes)
+    return _verdict("08.2", hint, got, expected, mistakes)
 
 
 def check_swap_choices(fn: Callable) -> Feedback:
@@ -524,10 +524,10 @@ def check_swap_choices(fn: Callable) -> Feedback:
         "timestamp": np.arange(n, dtype=np.int64) + 880_000_000,
     }, index=pd.RangeIndex(1000, 1000 + n))  # fmt: skip
     original, fraction, seed = ratings.copy(), 0.25, 3
-    result = _call("07.3", question, fn, ratings, fraction, seed)
+    result = _call("07.1", question, fn, ratings, fraction, seed)
     if isinstance(result, Feedback):
         return result
-    say = lambda message: Feedback(False, f"Exercise 07.3: {message}", hint)  # noqa: E731
+    say = lambda message: Feedback(False, f"Exercise 07.1: {message}", hint)  # noqa: E731
     if not ratings.equals(original):
         return say("your function changed its input; work on a copy.")
     if not isinstance(result, pd.DataFrame):
@@ -554,14 +554,14 @@ def check_swap_choices(fn: Callable) -> Feedback:
         return say("some new item ids are not in the table: draw the new items from ratings['item_id'].")
     if result.duplicated(["user_id", "item_id"]).any():
         return say("some users now rated the same movie twice: draw an item the user has not rated.")
-    again = _call("07.3", question, fn, ratings, fraction, seed)
+    again = _call("07.1", question, fn, ratings, fraction, seed)
     if isinstance(again, Feedback):
         return again
     if not again.equals(result):
         return say("the same seed gave a different damage: draw with np.random.default_rng(seed) only.")
-    other = _call("07.3", question, fn, ratings, fraction, seed + 1)
+    other = _call("07.1", question, fn, ratings, fraction, seed + 1)
     if isinstance(other, Feedback):
         return other
     if other.equals(result):
         return say("another seed gave the same damage: the seed is ignored.")
-    return Feedback(True, "Exercise 07.3: correct.", "")
+    return Feedback(True, "Exercise 07.1: correct.", "")

@@ -43,7 +43,7 @@ class Question:
 
     @property
     def pointer(self) -> str:
-        """Where to read the answer, e.g. "see 04_inner_product.ipynb · ## 6. Dot vs cosine: ..."."""
+        """Where to read the answer, e.g. "see 03_inner_product.ipynb · ## 6. Dot vs cosine: ..."."""
         return f"see {self.notebook} · {self.section}"
 
 
@@ -203,7 +203,7 @@ QUESTIONS: tuple[Question, ...] = (
         "Chapters 02–05 are the four jobs: interests from a history, features from content, one space for "
         "similarity, a regression for interest. None of them removes the need to split and measure: every model "
         "is judged on held-out data beside a baseline, and predicting ratings well does not by itself make good "
-        "top-K lists (chapters 04 and 05 measure popularity beating rating models on ranking; chapter 06 puts every "
+        "top-K lists (chapters 03 and 05 measure popularity beating rating models on ranking; chapter 06 puts every "
         "model on one table).",
         _06,
         "## Every model on one table",
@@ -240,7 +240,7 @@ QUESTIONS: tuple[Question, ...] = (
         "movie lands in the space the users live in. Content does not show popularity, though: on ml-100k the "
         "text CNN beats popularity and genre averages on the cold movies' RMSE, while guessing which new movies "
         "people will watch stays hard.",
-        "03_cnn_item_features.ipynb",
+        "04_cnn_item_features.ipynb",
         "## 3. What to train the CNN for",
     ),
     _q(
@@ -254,9 +254,9 @@ QUESTIONS: tuple[Question, ...] = (
         1,
         "An inner product multiplies coordinate k of one vector with coordinate k of the other: both need the "
         "same dimension and coordinates that mean the same thing. Two models trained apart never agreed on what "
-        "coordinate k means; even the same information, rotated, scores like a random list (chapter 04 measures "
+        "coordinate k means; even the same information, rotated, scores like a random list (chapter 03 measures "
         "it). The fix is to learn both sides together, through one loss on user–item data.",
-        "04_inner_product.ipynb",
+        "03_inner_product.ipynb",
         "## 2. Why the article's 16-d · 64-d product fails",
     ),
     _q(
@@ -272,7 +272,7 @@ QUESTIONS: tuple[Question, ...] = (
         "the two-tower space popular items have longer vectors. Cosine divides that length out: its lists reach "
         "further into the tail and score a lower NDCG, because what users went on to watch is itself skewed to "
         "popular movies. Neither is right in general: it is a trade between accuracy and discovery, to measure.",
-        "04_inner_product.ipynb",
+        "03_inner_product.ipynb",
         "## 6. Dot vs cosine: what the length of a vector encodes",
     ),
     _q(
@@ -288,9 +288,9 @@ QUESTIONS: tuple[Question, ...] = (
         "A rating model is fitted to the ratings people gave to movies they chose to see. Ranked by its "
         "predictions, movies with a few enthusiastic ratings rise to the top, while the held-out movies people "
         "watched are mostly popular ones. Popularity is fitted on the training part only, like every model. "
-        "Top-K lists need a ranking objective: on ml-100k chapter 04's two-tower model reaches a full-catalogue NDCG@10 "
+        "Top-K lists need a ranking objective: on ml-100k chapter 03's two-tower model reaches a full-catalogue NDCG@10 "
         "of 0.4132 against popularity's 0.2499.",
-        "04_inner_product.ipynb",
+        "03_inner_product.ipynb",
         "## 5. Top-K retrieval for every user",
     ),
     _q(
@@ -342,7 +342,7 @@ QUESTIONS: tuple[Question, ...] = (
         "unknown: losses count only the observed ratings (02), every model is judged on ratings it never saw, "
         "beside baselines (01), and items with few ratings get features from their content (03). Filling the "
         "holes with 0 teaches a model that unrated means disliked, which chapter 02 measures failing.",
-        "07_challenges.ipynb",
+        "07_scale_and_data_quality.ipynb",
         "## Data quality",
     ),
     _q(
@@ -358,9 +358,9 @@ QUESTIONS: tuple[Question, ...] = (
         "Exact retrieval costs |I|·d multiply-adds per user: fine for MovieLens, too slow per request at ten "
         "million items. An index such as HNSW looks at a small part of the catalogue and can miss true top-K "
         "items, so its recall is reported beside its speed-up (it keeps 99.85 % of the exact top-10 on ml-100k's "
-        "two-tower vectors, chapter 04). Sampled negatives are cheaper to evaluate but can reorder models, and a "
+        "two-tower vectors, chapter 03). Sampled negatives are cheaper to evaluate but can reorder models, and a "
         "Python loop is orders of magnitude slower than one vectorised product.",
-        "04_inner_product.ipynb",
+        "03_inner_product.ipynb",
         "## 9. Far larger catalogues: approximate nearest neighbours",
     ),
     _q(
@@ -403,7 +403,7 @@ QUESTIONS: tuple[Question, ...] = (
         "Where are the article's code example and its FAQ in this course?",
         (
             "The article's listing is pasted into 06 and run as it is; the FAQ is in the README",
-            "06 builds the recommender from the recsys_lab package; the FAQ is this quiz, 08",
+            "06 builds the recommender from the recsys_lab package; the FAQ is this quiz, 09",
             "Every notebook keeps its own copy of all the models; the FAQ was left out",
             "There is no code to run: the notebooks only describe the models",
         ),

@@ -8,7 +8,7 @@ notebook trains with a setting that is not in this table.
 
 >>> train_config("biased MF", seed=42)                        # models/mf.py's TRAIN, seeded  # doctest: +SKIP
 TrainConfig(epochs=20, batch_size=1024, learning_rate=0.002, optimizer='adam', seed=42, verbose=0, ...)
->>> RECIPES["biased MF, item space"].train                    # chapter 03 trains it faster
+>>> RECIPES["biased MF, item space"].train                    # chapter 04 trains it faster
 {'epochs': 8, 'batch_size': 4096, 'learning_rate': 0.02}
 >>> fitted = fit_all(ds, split.train, seed=42)                # name → fitted model  # doctest: +SKIP
 >>> comparison_table(fitted, split, seed=42)                  # one row per model  # doctest: +SKIP
@@ -45,7 +45,7 @@ class Recipe:
     """How the course builds and trains one model.
 
     Attributes:
-        chapter: the notebook that teaches it ("01".."07").
+        chapter: the notebook that teaches it ("01".."09").
         model: the class: a key of `KERAS_MODELS` or `BASELINES`, or "keras" for a network a chapter builds in
             its own cells (only its training settings live here).
         args: constructor arguments.
@@ -72,20 +72,20 @@ RECIPES = {
     "user+item bias": Recipe("01", "BiasBaseline"),
     "I-AutoRec": Recipe("02", "AutoRec", {"kind": "item", **_AUTOREC}),
     "U-AutoRec": Recipe("02", "AutoRec", {"kind": "user", **_AUTOREC}),
-    "biased MF": Recipe("04", "BiasedMF", _MF),
-    "two-tower": Recipe("04", "TwoTower", {"embedding_dim": 32, "output_dim": 32}, side=True),
+    "biased MF": Recipe("03", "BiasedMF", _MF),
+    "two-tower": Recipe("03", "TwoTower", {"embedding_dim": 32, "output_dim": 32}, side=True),
     "MLP regression": Recipe("05", "MLPRegression", _MLP, side=True),
     # settings of one step of a chapter's lesson
     "article autoencoder": Recipe(  # §4's history autoencoder, trained as the article does (no mask)
         "02", "keras", train={"epochs": 20, "batch_size": 64, "learning_rate": 1e-3}, compared=False
     ),
     "biased MF, item space": Recipe(
-        "03", "BiasedMF", _MF, {"epochs": 8, "batch_size": 4096, "learning_rate": 2e-2}, compared=False
+        "04", "BiasedMF", _MF, {"epochs": 8, "batch_size": 4096, "learning_rate": 2e-2}, compared=False
     ),
-    "text CNN": Recipe("03", "ContentToMF", compared=False),
-    "poster CNN": Recipe("03", "ContentToMF", train={"epochs": 20}, compared=False),
+    "text CNN": Recipe("04", "ContentToMF", compared=False),
+    "poster CNN": Recipe("04", "ContentToMF", train={"epochs": 20}, compared=False),
     "poster autoencoder": Recipe(
-        "03", "keras", train={"epochs": 10, "batch_size": 128, "learning_rate": 3e-3}, compared=False
+        "04", "keras", train={"epochs": 10, "batch_size": 128, "learning_rate": 3e-3}, compared=False
     ),
     "MLP regression, optimizers": Recipe(
         "05", "MLPRegression", _MLP, {"epochs": 3}, side=True, compared=False
@@ -104,7 +104,7 @@ RECIPES = {
         "07", "BiasedMF", _MF, {"epochs": 4}, compared=False
     ),  # epochs 2-4 are timed
     "poster CNN, saliency": Recipe(
-        "07", "keras", train={"epochs": 10, "batch_size": 64, "learning_rate": 3e-3}, compared=False
+        "08", "keras", train={"epochs": 10, "batch_size": 64, "learning_rate": 3e-3}, compared=False
     ),
 }
 COMPARED = tuple(name for name, recipe in RECIPES.items() if recipe.compared)

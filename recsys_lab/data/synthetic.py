@@ -174,7 +174,7 @@ def poster_codes(item_factors: np.ndarray) -> np.ndarray:
     """What a poster draws of each item's factors: t_j = tanh(POSTER_SQUASH * z-score of q_ij), `(n, 8)` in (-1, 1).
 
     The first eight factors (columns past `item_factors.shape[1]` stay 0). `make_synthetic` paints t_0..t_7
-    (see its docstring); `challenges.planted_blob` and chapter 07's saliency check read them back from here.
+    (see its docstring); `challenges.planted_blob` and chapter 08's saliency check read them back from here.
     """
     n, d = item_factors.shape
     spread = item_factors[:, :8].std(axis=0)
