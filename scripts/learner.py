@@ -44,7 +44,7 @@ def chapters(paths=None) -> list[Path]:
     return [Path(p).resolve() for p in paths] if paths else sorted(SOURCE.glob("[0-9][0-9]_*.ipynb"))
 
 
-def execute(path: Path, timeout: int = 1800) -> nbformat.NotebookNode:
+def execute(path: Path, timeout: int = 900) -> nbformat.NotebookNode:
     """The notebook at `path`, run top to bottom in a fresh kernel started in its folder."""
     import nbclient
 
