@@ -9,10 +9,10 @@ named mistake and a more concrete hint; a correct one gets no hint (`print(feedb
 
 numpy/pandas only: no TensorFlow here.
 
->>> def masked_mse(y_true, y_pred):
-...     mask = y_true > 0
-...     return ((y_true - y_pred) ** 2 * mask).sum() / mask.sum()
->>> check_masked_mse(masked_mse).correct
+>>> def weighted_mse(y_true, y_pred, w):
+...     c = np.where(y_true > 0, 1.0, w)
+...     return (c * (y_true - y_pred) ** 2).sum() / c.sum()
+>>> check_weighted_mse(weighted_mse).correct
 True
 """
 
@@ -59,26 +59,34 @@ def _verdict(exercise: str, hint: str, got, expected, mistakes: dict[str, np.nda
     return Feedback(False, f"Exercise {exercise}: not yet; the values differ from the reference.", hint)
 
 
-def check_masked_mse(fn: Callable) -> Feedback:
-    """Chapter 02: `fn(y_true, y_pred)` is the mean squared error over the observed ratings (y_true > 0) only."""
-    hint = "Square the error only where a rating exists (y_true > 0) and divide by how many ratings exist."
+def check_masked_gradient(fn: Callable) -> Feedback:
+    """Chapter 02: `fn(y_true, y_pred)` is the gradient ∂L/∂y_pred of the masked loss L = Σ m (y_true - y_pred)² / Σ m,
+    where NaN in `y_true` marks an unrated entry (m = 0 there): -2 m (y_true - y_pred) / Σ m, of y_pred's shape."""
+    hint = ("For a rated entry the square's derivative is -2 * (y_true - y_pred), that is -2 * error; then divide "
+            "by the number of ratings, m.sum(). An unrated entry gets 0, which is what error holds there.")  # fmt: skip
     question = (
-        "Which entries of y_true are ratings, and which are only empty cells? Average the squared error "
-        "over the ratings alone."
+        "When the prediction of one rated entry grows a little, does the squared error grow or shrink, and "
+        "how fast? And by how many entries does the masked loss divide?"
     )
-    rng = np.random.default_rng(0)
-    y_true = rng.integers(1, 6, size=(6, 9)) * (rng.random((6, 9)) < 0.3)  # (users, items), 0 = not rated
+    rng = np.random.default_rng(1)
+    y_true = rng.integers(1, 6, size=(6, 9)).astype(np.float64)  # (rows, columns)
+    y_true[rng.random((6, 9)) >= 0.3] = np.nan  # NaN = unrated
     y_pred = rng.uniform(1, 5, size=(6, 9))
-    mask = y_true > 0
-    errors = (y_true - y_pred) ** 2
+    mask = ~np.isnan(y_true)
+    error = np.where(mask, y_true - y_pred, 0.0)
     mistakes = {
-        "the unmasked mean over every entry, the empty ones counted as ratings of 0": errors.mean(),
-        "the masked sum divided by all entries instead of the observed ones": (errors * mask).sum() / mask.size,
-        "a 1/2 in front (that is the article's L, fine for gradients, not the MSE asked for)":
-            (errors * mask).sum() / mask.sum() / 2,
-    }  # fmt: skip
-    return _verdict("02.1", hint, _run("02.1", question, fn, y_true, y_pred), (errors * mask).sum() / mask.sum(),
-                    mistakes)  # fmt: skip
+        "the sign flipped: where the prediction is too low, the loss falls as it grows, so the gradient is "
+        "negative there": 2 * error / mask.sum(),
+        "the factor 2 of the square's derivative left out": -error / mask.sum(),
+        "the gradient divided by every entry instead of by the ratings": -2 * error / mask.size,
+        "the gradient of the sum, not of the mean: the division by the number of ratings is missing": -2
+        * error,
+    }
+    got = _run("02.1", question, fn, y_true, y_pred)
+    if not isinstance(got, Feedback) and got.shape == y_pred.shape and np.isnan(got).any():
+        return Feedback(False, "Exercise 02.1: not yet; the gradient holds NaN where nothing was rated. Use error, "
+                               "which is 0 there, not y_true - y_pred.", hint)  # fmt: skip
+    return _verdict("02.1", hint, got, -2 * error / mask.sum(), mistakes)
 
 
 def check_conv1d(fn: Callable) -> Feedback:
@@ -290,21 +298,18 @@ def check_ease(fn: Callable) -> Feedback:
     return _verdict("08.1", hint, _run("08.1", question, fn, x, l2), expected, mistakes)
 
 
-def check_weighted_mse(fn: Callable) -> Feedback:
-    """Chapter 02: `fn(y_true, y_pred, w)` is the weighted mean Σ c (y_true - y_pred)² / Σ c, c = 1 where rated
-    (y_true > 0) and w where not: w = 0 gives the masked loss, w = 1 the plain MSE over every entry."""
-    hint = ("Weights c = 1 where y_true > 0 and w elsewhere; return sum(c * (y_true - y_pred)**2) / sum(c) "
-            "(section 3: w = 0 must give the masked loss).")  # fmt: skip
-    question = (
-        "Which weight does a rated entry get, and which an empty one? What must the weighted sum be "
-        "divided by, so that w of 0 gives the masked loss?"
-    )
+def _check_weighted(fn: Callable, exercise: str, hint: str, question: str, unrated: float) -> Feedback:
+    """`fn(y_true, y_pred, w)` against Σ c (y_true - y_pred)² / Σ c, with `unrated` (0 or NaN) in y_true where
+    nothing was rated: there c = w and the target is 0; elsewhere c = 1."""
     rng = np.random.default_rng(2)
-    y_true = rng.integers(1, 6, size=(6, 9)) * (rng.random((6, 9)) < 0.3)  # (users, items), 0 = not rated
+    ratings = rng.integers(1, 6, size=(6, 9)) * (rng.random((6, 9)) < 0.3)  # (rows, columns), 0 = not rated
     y_pred = rng.uniform(1, 5, size=(6, 9))
+    mask = ratings > 0
+    y_true = np.where(mask, ratings, unrated)
+    if np.isnan(unrated):  # what a Keras loss gets in training: float32 rows, NaN where unrated
+        y_true, y_pred = y_true.astype(np.float32), y_pred.astype(np.float32)
     weights = (0.0, 0.1, 1.0)  # the masked loss, a small pull towards 0, the article's plain loss
-    mask = y_true > 0
-    errors = (y_true - y_pred) ** 2
+    errors = (ratings - y_pred.astype(np.float64)) ** 2
     weight = lambda w: np.where(mask, 1.0, w)  # noqa: E731  c: 1 where rated, w where not
     loss = lambda c, total=None: (c * errors).sum() / (c.sum() if total is None else total)  # noqa: E731
     expected = np.array([loss(weight(w)) for w in weights])
@@ -317,104 +322,49 @@ def check_weighted_mse(fn: Callable) -> Feedback:
             np.array([loss(np.where(mask, w, 1.0)) for w in weights]),
     }  # fmt: skip
 
-    got = _call("02.2", question, lambda t, p: [np.asarray(fn(t, p, w), dtype=np.float64) for w in weights],
-                y_true, y_pred)  # fmt: skip
+    got = _call(exercise, question,
+                lambda t, p: [np.asarray(fn(t, p, w), dtype=np.float64) for w in weights], y_true, y_pred)  # fmt: skip
     if isinstance(got, Feedback):
         return got
     if any(value.size != 1 for value in got):
-        return Feedback(False, f"Exercise 02.2: the loss must be one number; got an array of shape "
+        return Feedback(False, f"Exercise {exercise}: the loss must be one number; got an array of shape "
                                f"{next(v.shape for v in got if v.size != 1)}.", hint)  # fmt: skip
     got = np.array([value.item() for value in got])
-    feedback = _verdict("02.2", hint, got, expected, mistakes)
+    if np.isnan(got).any():
+        return Feedback(False, f"Exercise {exercise}: not yet; the loss is NaN. The NaN of the unrated entries "
+                               f"reached the arithmetic: replace it by the target 0 first, with ops.where, as "
+                               f"my_masked_mse does.", hint)  # fmt: skip
+    feedback = _verdict(exercise, hint, got, expected, mistakes)
     if feedback.correct or not feedback.message.endswith("differ from the reference."):
         return feedback
     right = [f"{w:g}" for w, g, e in zip(weights, got, expected, strict=True) if np.isclose(g, e)]
-    return Feedback(False, f"Exercise 02.2: not yet; of w = 0, 0.1 and 1 it is right for "
+    return Feedback(False, f"Exercise {exercise}: not yet; of w = 0, 0.1 and 1 it is right for "
                            f"{' and '.join(right) or 'none'} (w = 0 must give the masked loss, w = 1 the plain "
                            f"MSE).", hint)  # fmt: skip
 
 
-def check_tune_on_validation(fn: Callable) -> Feedback:
-    """Chapter 02: `fn(fit, rmse, weights, fit_part, valid, train, test)` chooses the weight w of the unrated entries
-    on the validation slice and looks at test once: it returns `(w, test RMSE)`, where w has the lowest validation
-    RMSE among `weights` (each model fitted on `fit_part`, scored on `valid`) and the test RMSE is that of a model
-    with w, fitted on `train` (or the one fitted on `fit_part`), scored on `test` once. `fit(data, w)` returns a
-    model; `rmse(model, data)` its RMSE on `data`. The check passes stand-ins that record every call."""
-    hint = ("Score every w with a model fitted on fit_part, on valid; keep the w with the lowest validation RMSE; "
-            "fit on train with that w and call rmse on test once, at the end (section 4 chose the epochs the "
-            "same way).")  # fmt: skip
+def check_weighted_mse(fn: Callable) -> Feedback:
+    """Chapter 02: `fn(y_true, y_pred, w)` is the weighted mean Σ c (y_true - y_pred)² / Σ c, c = 1 where rated
+    (y_true > 0) and w where not: w = 0 gives the masked loss, w = 1 the plain MSE over every entry."""
+    hint = ("Weights c = 1 where y_true > 0 and w elsewhere; return sum(c * (y_true - y_pred)**2) / sum(c) "
+            "(section 3: w = 0 must give the masked loss).")  # fmt: skip
     question = (
-        "Which part of the data may decide the value of w, and how many times may the test part be scored?"
+        "Which weight does a rated entry get, and which an empty one? What must the weighted sum be "
+        "divided by, so that w of 0 gives the masked loss?"
     )
-    weights = (0.0, 0.001, 0.01, 0.1)
-    # RMSE of a model fitted on one part (key 0) and scored on another (key 1), per w: each way of choosing w
-    # (on validation, on test, with the validation ratings inside the model, on the training data) picks another w
-    table = {
-        ("fit_part", "valid"): (0.95, 0.93, 0.94, 0.99),  # the right choice: w = 0.001
-        ("fit_part", "test"): (0.96, 0.95, 0.92, 1.00),
-        ("train", "test"): (0.955, 0.945, 0.915, 0.995),  # test picks w = 0.01
-        ("train", "valid"): (0.80, 0.82, 0.83, 0.90),  # the model has seen these ratings: picks w = 0
-        ("fit_part", "fit_part"): (0.83, 0.84, 0.85, 0.86),  # training error: picks w = 0 too
-        ("train", "train"): (0.82, 0.83, 0.84, 0.85),
-    }
-    fits, scores = [], []  # every call of fit: (data, w); of rmse: (fitted on, w, scored on, value)
+    return _check_weighted(fn, "02.2", hint, question, unrated=0.0)
 
-    def fit(data, w):
-        if data not in ("fit_part", "valid", "train", "test"):
-            raise ValueError(f"fit got {data!r}: pass it one of fit_part, valid, train or test as they are")
-        fits.append((data, float(w)))
-        return {"fitted on": data, "w": float(w)}
 
-    def rmse(model, data):
-        key = (model["fitted on"], data)
-        value = table[key][weights.index(model["w"])] if key in table and model["w"] in weights else 1.5
-        scores.append((model["fitted on"], model["w"], data, value))
-        return value
-
-    got = _call("02.3", question, fn, fit, rmse, weights, "fit_part", "valid", "train", "test")
-    if isinstance(got, Feedback):
-        return got
-    say = lambda message: Feedback(False, f"Exercise 02.3: not yet; {message}", hint)  # noqa: E731
-    if any(data in ("valid", "test") for data, _ in fits):
-        part = next(data for data, _ in fits if data in ("valid", "test"))
-        return say(f"a model was fitted on {part}. Fit on fit_part to choose w, and on train for the final model: "
-                   f"a model cannot be measured on the ratings it was fitted on.")  # fmt: skip
-    on_test = [s for s in scores if s[2] == "test"]
-    if len(on_test) > 1:
-        return say(f"the test part was scored {len(on_test)} times. Choosing w by those numbers is a sweep on "
-                   f"test: the chosen w then fits the test ratings too, and its test RMSE looks better than it "
-                   f"will be on new ratings. Choose on valid; score test once, at the end.")  # fmt: skip
-    if not on_test:
-        return say("the test part was never scored: after choosing w, score the chosen model on test once.")
-    if any(s[:1] == ("train",) and s[2] == "valid" for s in scores):
-        return say("the validation slice was scored with a model fitted on train, which holds the validation "
-                   "ratings: the model has seen them. Fit on fit_part to score valid.")  # fmt: skip
-    if not isinstance(got, tuple | list) or len(got) != 2:
-        return say(f"return two values, (the chosen w, its test RMSE); got {type(got).__name__}.")
-    chosen, test_rmse = got
-    valid = dict(zip(weights, table[("fit_part", "valid")], strict=True))
-    scored = {w for fitted, w, data, _ in scores if (fitted, data) == ("fit_part", "valid")}
-    if scored != set(weights):
-        missing = ", ".join(f"{w:g}" for w in weights if w not in scored)
-        return say(f"not every w was scored on the validation slice (missing: {missing}).")
-    best = min(valid, key=valid.get)
-    if not np.isclose(float(chosen), best):
-        rules = {
-            max(valid, key=valid.get): "the w with the highest validation RMSE; keep the lowest",
-            weights[int(np.argmin(table[("fit_part", "fit_part")]))]: "the w with the lowest RMSE on the data the "
-            "model was fitted on (training error); choose by the validation RMSE",
-        }  # fmt: skip
-        why = next((rule for w, rule in rules.items() if np.isclose(float(chosen), w)), None)
-        return say(f"the chosen w is {float(chosen):g}, " + (f"which is {why}." if why else
-                   f"but {best:g} has the lowest validation RMSE."))  # fmt: skip
-    _, w, _, value = on_test[0]
-    if not np.isclose(w, best):
-        return say(f"test was scored with a model of w = {w:g}, not of the chosen w = {best:g}.")
-    if np.isclose(float(test_rmse), valid[best]):
-        return say("the second value is the chosen w's validation RMSE; return its test RMSE.")
-    if not np.isclose(float(test_rmse), value):
-        return say(f"the second value, {float(test_rmse):g}, is not the RMSE that rmse returned on test.")
-    return Feedback(True, "Exercise 02.3: correct.", "")
+def check_keras_weighted_mse(fn: Callable) -> Feedback:
+    """Chapter 02: `fn(y_true, y_pred, w)`, written with `keras.ops` for training, is 02.2's weighted loss where
+    `y_true` holds NaN for an unrated entry: there the target is 0 and the weight w; elsewhere the weight is 1."""
+    hint = ("First rated = ops.logical_not(ops.isnan(y_true)) and the target ops.where(rated, y_true, 0.0); "
+            "weights c = ops.where(rated, 1.0, w); return ops.sum(c * ops.square(target - y_pred)) / ops.sum(c).")  # fmt: skip
+    question = (
+        "Where must the NaN of the unrated entries be replaced: before any arithmetic, or after? Then which "
+        "weight and which target does each entry get?"
+    )
+    return _check_weighted(fn, "02.3", hint, question, unrated=np.nan)
 
 
 def check_cold_scores(fn: Callable) -> Feedback:

@@ -76,6 +76,9 @@ RECIPES = {
     "two-tower": Recipe("03", "TwoTower", {"embedding_dim": 32, "output_dim": 32}, side=True),
     "MLP regression": Recipe("05", "MLPRegression", _MLP, side=True),
     # settings of one step of a chapter's lesson
+    "I-AutoRec, in cells": Recipe(  # §3.1's network written in chapter 02's cells: a few epochs, for reading
+        "02", "AutoRec", {"kind": "item", **_AUTOREC}, {"epochs": 5}, compared=False
+    ),
     "article autoencoder": Recipe(  # §4's history autoencoder, trained as the article does (no mask)
         "02", "keras", train={"epochs": 20, "batch_size": 64, "learning_rate": 1e-3}, compared=False
     ),

@@ -20,9 +20,9 @@ def stub(*_):
     raise NotImplementedError("exercise: write your code here")
 
 
-def masked(y_true, y_pred):
-    mask = y_true > 0
-    return ((y_true - y_pred) ** 2 * mask).sum() / mask.sum()
+def masked_gradient(y_true, y_pred):
+    mask = ~np.isnan(y_true)
+    return -2 * np.where(mask, y_true - y_pred, 0.0) / mask.sum()
 
 
 def weights(y_true, w):
@@ -45,6 +45,11 @@ def reciprocal_rank(recommended, relevant, k, *, score=lambda ranks: 1 / ranks[0
 
 def top_k(scores, seen, k):
     return np.argsort(-np.where(seen, -np.inf, scores), axis=1)[:, :k]
+
+
+def weighted_nan(y_true, y_pred, w):
+    """02.3's loss, in numpy: NaN in y_true marks an unrated entry (target 0, weight w)."""
+    return weighted(np.nan_to_num(y_true, nan=0.0), y_pred, w)
 
 
 def cold_scores(mu, user_bias, item_bias, user_vectors, item_vectors):
@@ -109,37 +114,6 @@ def swap(ratings, fraction, seed, *, fraction_of="ratings", rated_ok=False, cata
     return out
 
 
-def tune(fit, rmse, weights, fit_part, valid, train, test, *, refit=True, choose=min, final=None):
-    """Choose w on the validation slice, then score test once; the keywords re-create mistakes."""
-    on_valid = {w: rmse(fit(fit_part, w), valid) for w in weights}
-    best = choose(on_valid, key=on_valid.get)
-    on_test = rmse(fit(train if refit else fit_part, best), test)
-    return best, on_test if final is None else final(on_valid[best])
-
-
-def tune_on_test(fit, rmse, weights, fit_part, valid, train, test):
-    """The sweep of the old exercise: every w fitted on train and scored on test, the lowest kept."""
-    on_test = {w: rmse(fit(train, w), test) for w in weights}
-    best = min(on_test, key=on_test.get)
-    return best, on_test[best]
-
-
-def tune_seen_valid(fit, rmse, weights, fit_part, valid, train, test):
-    """The validation slice scored with models fitted on train, which holds it."""
-    on_valid = {w: rmse(fit(train, w), valid) for w in weights}
-    best = min(on_valid, key=on_valid.get)
-    return best, rmse(fit(train, best), test)
-
-
-def tune_on_training_error(fit, rmse, weights, fit_part, valid, train, test):
-    """Every w scored on validation, but chosen by its error on the data it was fitted on."""
-    for w in weights:
-        rmse(fit(fit_part, w), valid)
-    on_fit = {w: rmse(fit(fit_part, w), fit_part) for w in weights}
-    best = min(on_fit, key=on_fit.get)
-    return best, rmse(fit(train, best), test)
-
-
 def mutating_swap(ratings, fraction, seed):
     ratings["item_id"] = swap(ratings, fraction, seed)["item_id"]
     return ratings
@@ -148,8 +122,14 @@ def mutating_swap(ratings, fraction, seed):
 @pytest.mark.parametrize(
     ("check", "wrong", "says"),
     [
-        (exercises.check_masked_mse, lambda t, p: ((t - p) ** 2).mean(), "unmasked mean over every entry"),
-        (exercises.check_masked_mse, lambda t, p: ((t - p) ** 2 * (t > 0)).sum() / t.size, "divided by all entries"),
+        (exercises.check_masked_gradient, lambda t, p: -masked_gradient(t, p), "sign flipped"),
+        (exercises.check_masked_gradient, lambda t, p: masked_gradient(t, p) / 2, "factor 2"),
+        (exercises.check_masked_gradient, lambda t, p: masked_gradient(t, p) * (~np.isnan(t)).sum() / t.size,
+         "divided by every entry"),
+        (exercises.check_masked_gradient, lambda t, p: masked_gradient(t, p) * (~np.isnan(t)).sum(),
+         "division by the number of ratings is missing"),
+        (exercises.check_masked_gradient, lambda t, p: -2 * (t - p) / (~np.isnan(t)).sum(), "holds NaN"),
+        (exercises.check_masked_gradient, lambda t, p: masked_gradient(t, p).sum(), "shape"),
         (exercises.check_conv1d, lambda x, k: np.convolve(x, k, mode="valid"), "flipped kernel"),
         (exercises.check_conv1d, lambda x, k: np.correlate(x, k, mode="same"), "'same' padding"),
         (exercises.check_scores, lambda u, i: u @ i.T / np.outer(np.linalg.norm(u, axis=1), np.linalg.norm(i, axis=1)),
@@ -187,19 +167,11 @@ def mutating_swap(ratings, fraction, seed):
          / np.where(t > 0, w, 1.0).sum(), "the other way round"),
         (exercises.check_weighted_mse, lambda t, p, w: weighted(t, p, w) if w != 0.1 else 0.0, "right for 0 and 1"),
         (exercises.check_weighted_mse, lambda t, p, w: (t - p) ** 2, "must be one number"),
-        (exercises.check_tune_on_validation, tune_on_test, "a sweep on test"),
-        (exercises.check_tune_on_validation, lambda f, r, ws, fp, v, tr, te: (0.01, r(f(te, 0.01), te)),
-         "fitted on test"),
-        (exercises.check_tune_on_validation, tune_seen_valid, "holds the validation ratings"),
-        (exercises.check_tune_on_validation, lambda *a: tune(*a, choose=max), "highest validation RMSE"),
-        (exercises.check_tune_on_validation, tune_on_training_error, "training error"),
-        (exercises.check_tune_on_validation, lambda *a: tune(*a, final=lambda valid_rmse: valid_rmse),
-         "validation RMSE; return its test RMSE"),
-        (exercises.check_tune_on_validation, lambda f, r, ws, fp, v, tr, te: (0.001, r(f(fp, 0.001), v)),
-         "never scored"),
-        (exercises.check_tune_on_validation, lambda f, r, ws, fp, v, tr, te: (0.001, r(f(tr, 0.1), te)),
-         "not every w"),
-        (exercises.check_tune_on_validation, lambda *a: tune(*a)[1], "return two values"),
+        (exercises.check_keras_weighted_mse, lambda t, p, w: weighted(t, p, w), "the loss is NaN"),
+        (exercises.check_keras_weighted_mse, lambda t, p, w: weighted_nan(t, p, w) * weights(np.nan_to_num(t), w).sum()
+         / (~np.isnan(t)).sum(), "divided by the number of ratings"),
+        (exercises.check_keras_weighted_mse, lambda t, p, w: weighted_nan(t, p, w) if w != 0.1 else 0.0,
+         "Exercise 02.3: not yet; of w = 0, 0.1 and 1 it is right for 0 and 1"),
         (exercises.check_cold_scores, lambda mu, bu, bi, p, q: p @ q.T, "inner product alone"),
         (exercises.check_cold_scores, lambda mu, bu, bi, p, q: mu + bi + p @ q.T, "b_u left out"),
         (exercises.check_cold_scores, lambda mu, bu, bi, p, q: mu + bu[:, None] + p @ q.T, "b̂_i left out"),
@@ -257,7 +229,7 @@ def test_right_answers_pass_and_stubs_or_crashes_get_the_hint():
     right = {
         exercises.check_reciprocal_rank: reciprocal_rank,
         exercises.check_top_k: top_k,
-        exercises.check_masked_mse: masked,
+        exercises.check_masked_gradient: masked_gradient,
         exercises.check_conv1d: lambda x, k: np.array(
             [x[t : t + len(k)] @ k for t in range(len(x) - len(k) + 1)]
         ),
@@ -265,7 +237,7 @@ def test_right_answers_pass_and_stubs_or_crashes_get_the_hint():
         exercises.check_fold_in: lambda q, y, l2: np.linalg.solve(q.T @ q + l2 * np.eye(q.shape[1]), q.T @ y),
         exercises.check_ease: ease,
         exercises.check_weighted_mse: weighted,
-        exercises.check_tune_on_validation: tune,
+        exercises.check_keras_weighted_mse: weighted_nan,
         exercises.check_cold_scores: cold_scores,
         exercises.check_procrustes: lambda a, b: orthogonal_procrustes(a, b)[0],  # scipy's, not ours
         exercises.check_gradients: backward,
@@ -331,10 +303,3 @@ def test_the_exercise_cell_prints_only_correct_when_correct_and_only_the_questio
     exec(compile(strip_solutions(source, "x"), chapter.name, "exec"), {})  # the student version's stub
     out = capsys.readouterr().out
     assert "not done yet" in out and "hint:" in out and not FORMULA.search(out.split("hint:", 1)[1]), out
-
-
-def test_tuning_may_score_test_with_the_model_fitted_on_the_fit_part_or_refit_on_train():
-    assert exercises.check_tune_on_validation(tune).correct
-    assert exercises.check_tune_on_validation(lambda *a: tune(*a, refit=False)).correct
-    swept = exercises.check_tune_on_validation(tune_on_test)
-    assert not swept.correct and "scored 4 times" in swept.message  # the old exercise's sweep fails
