@@ -420,6 +420,28 @@ def check_length_blend(fn: Callable) -> Feedback:
     return _verdict("03.1", hint, got, cos * lengths[None, :] ** gamma, mistakes)
 
 
+def check_align_users(fn: Callable) -> Feedback:
+    """Chapter 03: `fn(user_vectors, item_vectors, other_item_vectors)` is P₁Ω: the user vectors turned by the
+    orthogonal Ω that best maps `item_vectors` onto `other_item_vectors` (same items, same rows; exercise 03.2)."""
+    hint = ("Ω comes from the SVD of item_vectorsᵀ other_item_vectors = A Σ Cᵀ: Ω = A Cᵀ (exercise 03.2). "
+            "The user vectors turn with their item table: user_vectors @ Ω.")  # fmt: skip
+    question = "Which rotation maps the first item table onto the second, and why must the user vectors turn with it?"
+    rng = np.random.default_rng(5)
+    q_1 = rng.normal(size=(30, 4))  # one model's item vectors
+    q_2 = q_1 @ np.linalg.qr(rng.normal(size=(4, 4)))[0] + 0.05 * rng.normal(size=(30, 4))  # the other's
+    p_1 = rng.normal(size=(7, 4))  # the first model's user vectors
+    a, _, ct = np.linalg.svd(q_1.T @ q_2)
+    omega = a @ ct
+    mistakes = {
+        "Ω transposed: it maps the second item table onto the first (the arguments swapped?)": p_1 @ omega.T,
+        "the user vectors unchanged: they must turn with their item table": p_1,
+        "a least-squares map (np.linalg.lstsq): it is no rotation, so lengths and angles change":
+            p_1 @ np.linalg.lstsq(q_1, q_2, rcond=None)[0],
+    }  # fmt: skip
+    got = _run("03.3", question, fn, p_1, q_1, q_2)
+    return _verdict("03.3", hint, got, p_1 @ omega, mistakes)
+
+
 def _backward(params, x, y, *, scale=None, sign=1.0, derivative=True, bias=np.sum):
     """∂L/∂θ of the 3-hidden-layer tanh network of `check_gradients`; the keywords re-create typical mistakes."""
     h, a = [], x

@@ -190,6 +190,9 @@ def mutating_swap(ratings, fraction, seed):
         (exercises.check_length_blend, lambda u, i, g: blend_scores(u, i, g).T, "transposed"),
         (exercises.check_length_blend, lambda u, i, g: blend_scores(u, i, 0.0) * np.linalg.norm(u, axis=1)[:, None] ** g,
          "user's length"),
+        (exercises.check_align_users, lambda p, q1, q2: p @ procrustes(q2, q1), "Ω transposed"),
+        (exercises.check_align_users, lambda p, q1, q2: p, "unchanged"),
+        (exercises.check_align_users, lambda p, q1, q2: p @ np.linalg.lstsq(q1, q2, rcond=None)[0], "least-squares"),
         (exercises.check_procrustes, lambda a, b: procrustes(b, a), "transpose of R"),
         (exercises.check_procrustes, lambda a, b: np.linalg.lstsq(a, b, rcond=None)[0], "least-squares map"),
         (exercises.check_procrustes, lambda a, b: (lambda u, s, vt: u @ vt.T)(*np.linalg.svd(a.T @ b)),
@@ -252,6 +255,7 @@ def test_right_answers_pass_and_stubs_or_crashes_get_the_hint():
         exercises.check_cold_scores: cold_scores,
         exercises.check_procrustes: lambda a, b: orthogonal_procrustes(a, b)[0],  # scipy's, not ours
         exercises.check_length_blend: blend_scores,
+        exercises.check_align_users: lambda p, q1, q2: p @ orthogonal_procrustes(q1, q2)[0],  # scipy's
         exercises.check_gradients: backward,
         exercises.check_blend: blend,
         exercises.check_swap_choices: swap,
