@@ -34,7 +34,7 @@ COLAB_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
 BINDER_SVG = "https://mybinder.org/badge_logo.svg"
 # a badge: [![alt](image)](target); the image URL identifies its kind
 BADGE = re.compile(r"\[!\[[^\]]*\]\((?P<svg>[^)]+)\)\]\([^)]*\)")
-NOTEBOOK_LINK = re.compile(r"\]\((?P<path>notebooks/[^)]+\.ipynb)\)")
+NOTEBOOK_LINK = re.compile(r"\]\((?P<path>(?:notebooks|course)/[^)]+\.ipynb)\)")
 # the setup cell's two written lines
 SETUP_KIT = re.compile(r'^(KIT = )"[^"]*"', re.MULTILINE)
 SETUP_REPOSITORY = re.compile(r'^(REPOSITORY = )"[^"]*"', re.MULTILINE)
@@ -70,7 +70,7 @@ def colab_badge(owner: str, name: str, branch: str, notebook: str) -> str:
     return f"[![Open In Colab]({COLAB_SVG})]({url})"
 
 
-def binder_badge(owner: str, name: str, branch: str, path: str = "notebooks") -> str:
+def binder_badge(owner: str, name: str, branch: str, path: str = "course") -> str:
     url = f"https://mybinder.org/v2/gh/{owner}/{name}/{branch}?urlpath=lab/tree/{path}"
     return f"[![Binder]({BINDER_SVG})]({url})"
 
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         if (ROOT / readme).is_file()
     }
     for path in paths:
-        relative = path.relative_to(ROOT).as_posix()
+        relative = f"course/{path.name}"  # the badges open the learner's version (scripts/learner.py)
         targets[path] = lambda text, nb=relative: notebook_with_badges(
             text, nb, owner, name, args.branch, kit
         )

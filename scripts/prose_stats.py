@@ -47,7 +47,8 @@ def prose(source: str) -> str:
 def sentences(source: str) -> list[int]:
     """Word counts of the sentences (and list items) of a markdown cell's running text."""
     parts = SENTENCE_END.split(prose(source))
-    return [n for n in (len(p.split()) for p in parts) if n]
+    counts = (len(p.strip().lstrip("-*").split()) for p in parts)  # a list item's bullet is not a word
+    return [n for n in counts if n]
 
 
 def minutes(nb) -> tuple[int | None, list[tuple[str, int | None]]]:

@@ -141,6 +141,39 @@ def check_gradient(fn: Callable) -> Feedback:
     return _verdict("05.1", hint, _run("05.1", question, fn, x, y, w), expected, mistakes)
 
 
+def check_reciprocal_rank(fn: Callable) -> Feedback:
+    """Chapter 01: `fn(recommended, relevant, k)` is MRR@k: the mean over users of 1 / (rank of the first relevant
+    item among the first k), 0 for a user without one."""
+    hint = (
+        "Per user: 1 divided by the rank of the first hit in the top k (ranks start at 1), 0 without a hit."
+    )
+    question = (
+        "Which of a user's hits decides the user's score, and what should a user whose top k holds no relevant "
+        "item score?"
+    )
+    recommended = np.array([[4, 7, 1, 9, 3], [2, 5, 8, 0, 6], [3, 1, 4, 2, 7], [9, 8, 7, 6, 5]])  # best first
+    relevant = [{7, 9}, {6}, {3, 2, 7}, {6}]  # hits in the top 4: ranks 2 and 4; none; 1 and 4; 4
+    k = 4
+    hit_ranks = [[r for r, item in enumerate(row[:k], start=1) if item in rel]
+                 for row, rel in zip(recommended, relevant, strict=True)]  # fmt: skip
+    per_user = lambda score: np.mean([score(ranks) if ranks else 0.0 for ranks in hit_ranks])  # noqa: E731
+    mistakes = {
+        "1 / the rank of the last hit: the first hit is the one that counts": per_user(lambda r: 1 / r[-1]),
+        "the mean of 1/rank over all of a user's hits: only the first hit counts": per_user(
+            lambda r: np.mean([1 / x for x in r])
+        ),
+        "the sum of 1/rank over all of a user's hits: only the first hit counts": per_user(
+            lambda r: sum(1 / x for x in r)
+        ),
+        "the rank itself, not its reciprocal": per_user(lambda r: r[0]),
+    }
+    got = _run("01.1", question, fn, recommended, relevant, k)
+    if isinstance(got, Feedback) and "IndexError" in got.message:
+        return Feedback(False, "Exercise 01.1: a user whose top k holds no relevant item made it fail "
+                               "(IndexError): such a user scores 0.", hint)  # fmt: skip
+    return _verdict("01.1", hint, got, per_user(lambda r: 1 / r[0]), mistakes)
+
+
 def check_split(fn: Callable) -> Feedback:
     """Chapter 01: `fn(ratings, seed)` returns `(train, test)`: about 20 % of each user's ratings held out."""
     hint = "Per user: shuffle their ratings with the seed, keep 80 % for train and the rest for test; no pair in both."
@@ -152,28 +185,74 @@ def check_split(fn: Callable) -> Feedback:
     ratings = pd.DataFrame({"user_id": np.repeat(np.arange(1, 21), 10), "item_id": rng.permuted(
         np.tile(np.arange(1, 31), (20, 1)), axis=1)[:, :10].ravel(), "rating": rng.integers(1, 6, 200)})  # fmt: skip
     original = ratings.copy()
-    result = _call("01.1", question, fn, ratings, 0)
+    result = _call("01.2", question, fn, ratings, 0)
     if isinstance(result, Feedback):
         return result
     train, test = result
     if not ratings.equals(original):
-        return Feedback(False, "Exercise 01.1: your function changed its input; work on a copy.", hint)
+        return Feedback(False, "Exercise 01.2: your function changed its input; work on a copy.", hint)
     pairs = lambda t: set(zip(t["user_id"], t["item_id"], strict=True))  # noqa: E731
     if pairs(train) & pairs(test):
         return Feedback(
-            False, "Exercise 01.1: some ratings are in both train and test: that leaks the answers.", hint
+            False, "Exercise 01.2: some ratings are in both train and test: that leaks the answers.", hint
         )
     if pairs(train) | pairs(test) != pairs(ratings):
         return Feedback(
-            False, "Exercise 01.1: train and test together must hold every rating exactly once.", hint
+            False, "Exercise 01.2: train and test together must hold every rating exactly once.", hint
         )
     if set(test["user_id"]) - set(train["user_id"]):
-        return Feedback(False, "Exercise 01.1: some users are only in test; split each user's ratings.", hint)
+        return Feedback(False, "Exercise 01.2: some users are only in test; split each user's ratings.", hint)
     share = test.groupby("user_id").size() / 10
     if not share.between(0.1, 0.3).all():
-        return Feedback(False, f"Exercise 01.1: each user should have about 20 % in test; shares run from "
+        return Feedback(False, f"Exercise 01.2: each user should have about 20 % in test; shares run from "
                                f"{share.min():.0%} to {share.max():.0%}.", hint)  # fmt: skip
-    return Feedback(True, "Exercise 01.1: correct.", "")
+    return Feedback(True, "Exercise 01.2: correct.", "")
+
+
+def check_top_k(fn: Callable) -> Feedback:
+    """Chapter 01: `fn(scores, seen, k)` is each user's top-k: `(num_users, k)` item indices, best first, no seen item.
+
+    `scores` is `(num_users, num_items)`, `seen` a boolean array of the same shape (True: rated in training).
+    """
+    hint = "Give every seen item the score -inf, sort each row from the highest score down, keep the first k columns."
+    question = (
+        "Which items may never appear in a user's list, and in which order must the k chosen items come? "
+        "Some scores are below 0."
+    )
+    rng = np.random.default_rng(11)
+    scores = rng.permutation(np.linspace(-3.0, 2.0, 4 * 9)).reshape(4, 9)  # distinct scores, many below 0
+    seen = np.zeros_like(scores, dtype=bool)
+    seen[np.arange(4)[:, None], np.argsort(-scores, axis=1)[:, [0, 2]]] = (
+        True  # each user rated two top items
+    )
+    seen[3, np.argsort(-scores[3])[3:6]] = (
+        True  # the last user rated more: two of their top 3 unseen are below 0
+    )
+    k = 3
+    order = lambda values: np.argsort(-values, axis=1, kind="stable")  # noqa: E731
+    expected = order(np.where(seen, -np.inf, scores))[:, :k]
+    mistakes = {
+        "the seen items were not left out: a user would be shown what they already rated": order(scores)[:, :k],
+        "the seen items got a score of 0: they still beat every unseen item scored below 0":
+            order(np.where(seen, 0.0, scores))[:, :k],
+        "the lowest scores first: the list must start with the best item":
+            np.argsort(np.where(seen, np.inf, scores), axis=1, kind="stable")[:, :k],
+    }  # fmt: skip
+    got = _run("01.3", question, fn, scores, seen, k)
+    if not isinstance(got, Feedback):
+        if got.shape == scores.shape:
+            return Feedback(False, "Exercise 01.3: the result ranks every item; keep only the first k.", hint)
+        if got.shape == (k, len(scores)):
+            return Feedback(False, "Exercise 01.3: the result is transposed: one row per user.", hint)
+        if (
+            got.shape == expected.shape
+            and not np.allclose(got, expected)
+            and all(set(g) == set(e) for g, e in zip(got, expected, strict=True))
+        ):
+            return Feedback(
+                False, "Exercise 01.3: the right k items, but not best first: sort them by score.", hint
+            )
+    return _verdict("01.3", hint, got, expected, mistakes)
 
 
 def check_fold_in(fn: Callable) -> Feedback:

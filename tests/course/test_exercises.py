@@ -35,6 +35,19 @@ def weighted(y_true, y_pred, w):
     return (c * (y_true - y_pred) ** 2).sum() / c.sum()
 
 
+def reciprocal_rank(recommended, relevant, k, *, score=lambda ranks: 1 / ranks[0], zero_without_hit=True):
+    """MRR@k with the given score of a user's 1-based hit ranks (the right one: 1 / the first)."""
+    per_user = []
+    for items, rel in zip(recommended, relevant, strict=True):
+        ranks = [r for r, item in enumerate(items[:k], start=1) if item in rel]
+        per_user.append(score(ranks) if ranks or not zero_without_hit else 0.0)
+    return np.mean(per_user)
+
+
+def top_k(scores, seen, k):
+    return np.argsort(-np.where(seen, -np.inf, scores), axis=1)[:, :k]
+
+
 def cold_scores(mu, user_bias, item_bias, user_vectors, item_vectors):
     return mu + user_bias[:, None] + item_bias[None, :] + user_vectors @ item_vectors.T
 
@@ -154,10 +167,25 @@ def mutating_swap(ratings, fraction, seed):
         (exercises.check_gradient, lambda x, y, w: -x.T @ (y - x @ w), "missing 1/N"),
         (exercises.check_gradient, lambda x, y, w: x.T @ (y - x @ w) / len(y), "sign error"),
         (exercises.check_fold_in, lambda q, y, l2: np.linalg.lstsq(q, y, rcond=None)[0], "without the l2 term"),
+        (exercises.check_reciprocal_rank, lambda *a: reciprocal_rank(*a, score=lambda r: 1 / r[-1]), "last hit"),
+        (exercises.check_reciprocal_rank, lambda *a: reciprocal_rank(*a, score=lambda r: np.mean(np.reciprocal(r,
+         dtype=float))), "mean of 1/rank"),
+        (exercises.check_reciprocal_rank, lambda *a: reciprocal_rank(*a, score=lambda r: sum(1 / x for x in r)),
+         "sum of 1/rank"),
+        (exercises.check_reciprocal_rank, lambda *a: reciprocal_rank(*a, score=lambda r: r[0]), "rank itself"),
+        (exercises.check_reciprocal_rank, lambda *a: reciprocal_rank(*a, zero_without_hit=False),
+         "no relevant item made it fail"),
         (exercises.check_split, lambda r, s: (r, r.sample(frac=0.2, random_state=s)), "in both train and test"),
         (exercises.check_ease, lambda x, l2: np.linalg.inv(x.T @ x + l2 * np.eye(x.shape[1])) @ (x.T @ x),
          "unconstrained ridge"),
         (exercises.check_split, lambda r, s: (r.iloc[:160], r.iloc[160:]), "only in test"),
+        (exercises.check_top_k, lambda s, seen, k: np.argsort(-s, axis=1)[:, :k], "not left out"),
+        (exercises.check_top_k, lambda s, seen, k: np.argsort(-np.where(seen, 0.0, s), axis=1)[:, :k], "score of 0"),
+        (exercises.check_top_k, lambda s, seen, k: np.argsort(np.where(seen, np.inf, s), axis=1)[:, :k],
+         "lowest scores first"),
+        (exercises.check_top_k, lambda s, seen, k: top_k(s, seen, k)[:, ::-1], "not best first"),
+        (exercises.check_top_k, lambda s, seen, k: top_k(s, seen, k).T, "transposed"),
+        (exercises.check_top_k, lambda s, seen, k: top_k(s, seen, s.shape[1]), "keep only the first k"),
         (exercises.check_weighted_mse, lambda t, p, w: weighted(t, p, w) * weights(t, w).sum() / (t > 0).sum(),
          "divided by the number of ratings"),
         (exercises.check_weighted_mse, lambda t, p, w: weighted(t, p, w) * weights(t, w).sum() / t.size,
@@ -243,6 +271,8 @@ def ease(x, l2):
 
 def test_right_answers_pass_and_stubs_or_crashes_get_the_hint():
     right = {
+        exercises.check_reciprocal_rank: reciprocal_rank,
+        exercises.check_top_k: top_k,
         exercises.check_masked_mse: masked,
         exercises.check_conv1d: lambda x, k: np.array(
             [x[t : t + len(k)] @ k for t in range(len(x) - len(k) + 1)]
@@ -282,7 +312,7 @@ def test_split_check_catches_a_mutated_input_and_the_feedback_is_the_quiz_one():
 def test_split_reference_solution_keeps_every_rating_once():
     ratings = pd.DataFrame({"user_id": [1] * 10 + [2] * 5, "item_id": range(15), "rating": [4.0] * 15})
     done = {}
-    source = exercise_cells(nbformat.read(CHAPTERS[0], as_version=4))[0]
+    source = next(c for c in exercise_cells(nbformat.read(CHAPTERS[0], as_version=4)) if "def my_split" in c)
     exec(compile(source, "01", "exec"), done)
     train, test = done["my_split"](ratings, 0)
     assert len(train) + len(test) == 15 and set(test["user_id"]) <= set(train["user_id"])
