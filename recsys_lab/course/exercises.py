@@ -422,6 +422,55 @@ def check_procrustes(fn: Callable) -> Feedback:
     return feedback
 
 
+def check_length_blend(fn: Callable) -> Feedback:
+    """Chapter 03: `fn(user_vectors, item_vectors, gamma)` is ‖q_i‖^γ cos φ for every pair, `(num_users, num_items)`:
+    γ = 0 gives the cosine, γ = 1 ranks each user's items as the dot product does."""
+    hint = ("The cosine is users @ directions.T, one row per user; multiply column i by lengths[i] ** gamma "
+            "(section 6: γ = 0 is cosine, γ = 1 ranks as the dot product).")  # fmt: skip
+    question = (
+        "Which part of the score should the item's length scale, and what power of the length does γ choose?"
+    )
+    rng = np.random.default_rng(3)
+    users, items, gamma = rng.normal(size=(3, 4)), rng.normal(size=(6, 4)) * rng.uniform(0.2, 3, (6, 1)), 0.4
+    cos = (users / np.linalg.norm(users, axis=1, keepdims=True)) @ (
+        items / np.linalg.norm(items, axis=1)[:, None]
+    ).T
+    lengths, user_lengths = np.linalg.norm(items, axis=1), np.linalg.norm(users, axis=1)
+    mistakes = {
+        "the dot product divided by the user's length (the item length not raised to γ)": cos * lengths,
+        "the item length raised to 1 − γ: γ = 0 should give the cosine": cos * lengths ** (1 - gamma),
+        "the user's length raised to γ: the blend scales the item's length": cos * user_lengths[:, None] ** gamma,
+        "the cosine raised to γ: γ is a power of the length, not of the cosine": np.abs(cos) ** gamma * np.sign(cos),
+        "the cosine alone (γ ignored)": cos,
+    }  # fmt: skip
+    got = _run("03.1", question, fn, users, items, gamma)
+    if not isinstance(got, Feedback) and got.shape == (6, 3):
+        return Feedback(False, "Exercise 03.1: the result is transposed: rows should be users.", hint)
+    return _verdict("03.1", hint, got, cos * lengths[None, :] ** gamma, mistakes)
+
+
+def check_align_users(fn: Callable) -> Feedback:
+    """Chapter 03: `fn(user_vectors, item_vectors, other_item_vectors)` is P₁Ω: the user vectors turned by the
+    orthogonal Ω that best maps `item_vectors` onto `other_item_vectors` (same items, same rows; exercise 03.2)."""
+    hint = ("Ω comes from the SVD of item_vectorsᵀ other_item_vectors = A Σ Cᵀ: Ω = A Cᵀ (exercise 03.2). "
+            "The user vectors turn with their item table: user_vectors @ Ω.")  # fmt: skip
+    question = "Which rotation maps the first item table onto the second, and why must the user vectors turn with it?"
+    rng = np.random.default_rng(5)
+    q_1 = rng.normal(size=(30, 4))  # one model's item vectors
+    q_2 = q_1 @ np.linalg.qr(rng.normal(size=(4, 4)))[0] + 0.05 * rng.normal(size=(30, 4))  # the other's
+    p_1 = rng.normal(size=(7, 4))  # the first model's user vectors
+    a, _, ct = np.linalg.svd(q_1.T @ q_2)
+    omega = a @ ct
+    mistakes = {
+        "Ω transposed: it maps the second item table onto the first (the arguments swapped?)": p_1 @ omega.T,
+        "the user vectors unchanged: they must turn with their item table": p_1,
+        "a least-squares map (np.linalg.lstsq): it is no rotation, so lengths and angles change":
+            p_1 @ np.linalg.lstsq(q_1, q_2, rcond=None)[0],
+    }  # fmt: skip
+    got = _run("03.3", question, fn, p_1, q_1, q_2)
+    return _verdict("03.3", hint, got, p_1 @ omega, mistakes)
+
+
 def _backward(params, x, y, *, scale=None, sign=1.0, derivative=True, bias=np.sum):
     """∂L/∂θ of the 3-hidden-layer tanh network of `check_gradients`; the keywords re-create typical mistakes."""
     h, a = [], x

@@ -82,6 +82,12 @@ RECIPES = {
     "article autoencoder": Recipe(  # §4's history autoencoder, trained as the article does (no mask)
         "02", "keras", train={"epochs": 20, "batch_size": 64, "learning_rate": 1e-3}, compared=False
     ),
+    "biased MF, in cells": Recipe(  # chapter 03's MF written in cells: a few epochs, to watch the loss fall
+        "03", "keras", train={"epochs": 3, "batch_size": 1024, "learning_rate": 1e-2}, compared=False
+    ),
+    "two-tower, in cells": Recipe(  # chapter 03's two towers written in cells, trained by a GradientTape loop
+        "03", "keras", train={"epochs": 2, "batch_size": 1024, "learning_rate": 1e-3}, compared=False
+    ),
     "biased MF, item space": Recipe(
         "04", "BiasedMF", _MF, {"epochs": 8, "batch_size": 4096, "learning_rate": 2e-2}, compared=False
     ),

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.linalg import orthogonal_procrustes
+from scipy.spatial.distance import cdist
 
 from recsys_lab import exercises, quiz
 from recsys_lab.course.student import strip_solutions
@@ -59,6 +60,12 @@ def cold_scores(mu, user_bias, item_bias, user_vectors, item_vectors):
 def procrustes(v_from, v_to):
     a, _, bt = np.linalg.svd(v_from.T @ v_to)
     return a @ bt
+
+
+def blend_scores(user_vectors, item_vectors, gamma):
+    """‖q_i‖^γ cos φ, written here from the cosine and the lengths (the test's own reference)."""
+    cos = 1 - cdist(user_vectors, item_vectors, metric="cosine")  # (num_users, num_items)
+    return cos * np.linalg.norm(item_vectors, axis=1)[None, :] ** gamma
 
 
 def backward(params, x, y, *, scale=None, sign=1.0, derivative=True, bias=np.sum):
@@ -177,6 +184,15 @@ def mutating_swap(ratings, fraction, seed):
         (exercises.check_cold_scores, lambda mu, bu, bi, p, q: mu + bu[:, None] + p @ q.T, "b̂_i left out"),
         (exercises.check_cold_scores, lambda mu, bu, bi, p, q: bu[:, None] + bi + p @ q.T, "μ left out"),
         (exercises.check_cold_scores, lambda mu, bu, bi, p, q: (mu + bu[:, None] + bi + p @ q.T).T, "transposed"),
+        (exercises.check_length_blend, lambda u, i, g: blend_scores(u, i, 1.0), "not raised to γ"),
+        (exercises.check_length_blend, lambda u, i, g: blend_scores(u, i, 1 - g), "1 − γ"),
+        (exercises.check_length_blend, lambda u, i, g: blend_scores(u, i, 0.0), "cosine alone"),
+        (exercises.check_length_blend, lambda u, i, g: blend_scores(u, i, g).T, "transposed"),
+        (exercises.check_length_blend, lambda u, i, g: blend_scores(u, i, 0.0) * np.linalg.norm(u, axis=1)[:, None] ** g,
+         "user's length"),
+        (exercises.check_align_users, lambda p, q1, q2: p @ procrustes(q2, q1), "Ω transposed"),
+        (exercises.check_align_users, lambda p, q1, q2: p, "unchanged"),
+        (exercises.check_align_users, lambda p, q1, q2: p @ np.linalg.lstsq(q1, q2, rcond=None)[0], "least-squares"),
         (exercises.check_procrustes, lambda a, b: procrustes(b, a), "transpose of R"),
         (exercises.check_procrustes, lambda a, b: np.linalg.lstsq(a, b, rcond=None)[0], "least-squares map"),
         (exercises.check_procrustes, lambda a, b: (lambda u, s, vt: u @ vt.T)(*np.linalg.svd(a.T @ b)),
@@ -240,6 +256,8 @@ def test_right_answers_pass_and_stubs_or_crashes_get_the_hint():
         exercises.check_keras_weighted_mse: weighted_nan,
         exercises.check_cold_scores: cold_scores,
         exercises.check_procrustes: lambda a, b: orthogonal_procrustes(a, b)[0],  # scipy's, not ours
+        exercises.check_length_blend: blend_scores,
+        exercises.check_align_users: lambda p, q1, q2: p @ orthogonal_procrustes(q1, q2)[0],  # scipy's
         exercises.check_gradients: backward,
         exercises.check_blend: blend,
         exercises.check_swap_choices: swap,

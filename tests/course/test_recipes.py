@@ -83,6 +83,7 @@ def test_the_chapters_architecture_is_the_recipes():
         assert (args["hidden_units"], args["l2"]) == (ch02["HIDDEN_UNITS"], ch02["L2"])
     assert recipes.RECIPES["biased MF, item space"].args["embedding_dim"] == ch04["EMBEDDING_DIM"]
     assert recipes.RECIPES["biased MF"].args["embedding_dim"] == ch03["EMBEDDING_DIM"]
+    assert recipes.RECIPES["biased MF"].args["l2"] == ch03["L2"]
     assert (
         recipes.RECIPES["biased MF, fast"].args["embedding_dim"]
         == ch07["EMBEDDING_DIM"]
