@@ -93,8 +93,8 @@ def check_conv1d(fn: Callable) -> Feedback:
     """Chapter 04: `fn(x, kernel)` is a 'valid' 1-D convolution as Keras computes it: y_t = Σ_j x_{t+j} k_j."""
     hint = "Slide the kernel without flipping it, y[t] = sum_j x[t + j] * k[j]; 'valid' gives len(x) - len(k) + 1."
     question = (
-        "Does Keras flip the kernel before sliding it over x? And how many positions does a 'valid' "
-        "window fit in?"
+        "Which entries of x does window t cover? Does Keras flip the kernel before it multiplies them? "
+        "And how many positions does a 'valid' window fit in?"
     )
     x, kernel = np.array([1.0, 3.0, -2.0, 0.5, 4.0, 2.0, -1.0]), np.array([0.5, -1.0, 2.0])
     expected = np.correlate(x, kernel, mode="valid")
@@ -389,6 +389,36 @@ def check_cold_scores(fn: Callable) -> Feedback:
     if not isinstance(got, Feedback) and got.shape == (6, 4):
         return Feedback(False, "Exercise 04.2: the result is transposed: rows should be users.", hint)
     return _verdict("04.2", hint, got, mu + user_bias[:, None] + item_bias[None, :] + dots, mistakes)
+
+
+def check_shuffled_posters(fn: Callable) -> Feedback:
+    """Chapter 04: `fn(posters, warm, seed)` returns a copy of `posters` in which the warm rows (`warm` True) hold
+    the warm posters in a random order and the cold rows keep their own: the control of Exercise 04.3."""
+    hint = ("Permute only the warm rows: rows = np.flatnonzero(warm); out = posters.copy(); "
+            "out[rows] = posters[rng.permutation(rows)]. The cold rows keep their own posters.")  # fmt: skip
+    question = "Which rows may change, and where must their new posters come from? And may the input change?"
+    rng = np.random.default_rng(4)
+    posters = rng.integers(0, 256, size=(12, 2, 2, 3)).astype(np.uint8)  # 12 tiny distinct posters
+    warm = np.array([True] * 9 + [False] * 3)
+    before = posters.copy()
+    got = _call("04.3", question, fn, posters, warm, 0)
+    if isinstance(got, Feedback):
+        return got
+    say = lambda message: Feedback(False, f"Exercise 04.3: {message}", hint)  # noqa: E731
+    got = np.asarray(got)
+    if not np.array_equal(posters, before):
+        return say("your function changed its input; shuffle a copy (posters.copy()).")
+    if got.shape != posters.shape:
+        return say(f"the result has shape {got.shape}, expected {posters.shape}: one poster per movie.")
+    if not np.array_equal(got[~warm], posters[~warm]):
+        return say("the held-out (cold) movies lost their own posters: they are scored with them, so shuffle "
+                   "only the warm rows.")  # fmt: skip
+    key = lambda rows: sorted(r.tobytes() for r in rows)  # noqa: E731
+    if key(got[warm]) != key(posters[warm]):
+        return say("the warm rows are not the warm posters in another order (some are lost or repeated).")
+    if np.array_equal(got[warm], posters[warm]):
+        return say("the warm posters are still in their own rows: nothing was shuffled.")
+    return Feedback(True, "Exercise 04.3: correct; now compare the table it prints with section 6's.", "")
 
 
 def check_procrustes(fn: Callable) -> Feedback:

@@ -93,6 +93,9 @@ RECIPES = {
     ),
     "text CNN": Recipe("04", "ContentToMF", compared=False),
     "poster CNN": Recipe("04", "ContentToMF", train={"epochs": 20}, compared=False),
+    # the same two CNNs written in chapter 04's cells, trained a few epochs only: they are there to be read
+    "text CNN, in cells": Recipe("04", "ContentToMF", train={"epochs": 5}, compared=False),
+    "poster CNN, in cells": Recipe("04", "ContentToMF", train={"epochs": 3}, compared=False),
     "poster autoencoder": Recipe(
         "04", "keras", train={"epochs": 10, "batch_size": 128, "learning_rate": 3e-3}, compared=False
     ),

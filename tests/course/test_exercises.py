@@ -270,6 +270,62 @@ def test_right_answers_pass_and_stubs_or_crashes_get_the_hint():
         assert "ZeroDivisionError" in crashed.message and crashed.pointer
 
 
+def test_the_conv1d_check_reads_the_one_line_form_of_exercise_04_1():
+    """Chapter 04's learner fills one line inside a given loop over the windows: right, flipped, or a stub."""
+
+    def filled(line):
+        def my_conv1d(x, kernel):
+            width = len(kernel)
+            y = np.zeros(len(x) - width + 1)
+            for t in range(len(y)):
+                y[t] = line(x[t : t + width], kernel)
+            return y
+
+        return my_conv1d
+
+    assert exercises.check_conv1d(filled(lambda window, k: window @ k)).correct
+    flipped = exercises.check_conv1d(filled(lambda window, k: window @ k[::-1]))
+    assert not flipped.correct and "flipped kernel" in flipped.message and flipped.pointer
+    summed = exercises.check_conv1d(
+        filled(lambda window, k: window * k)
+    )  # forgot to add up: cannot fill y[t]
+    assert not summed.correct and "raised" in summed.message and "flip" in summed.pointer
+
+
+def shuffle_warm(posters, warm, seed):
+    rows, out = np.flatnonzero(warm), posters.copy()
+    out[rows] = posters[np.random.default_rng(seed).permutation(rows)]
+    return out
+
+
+def test_the_shuffled_posters_check_of_exercise_04_3():
+    assert exercises.check_shuffled_posters(shuffle_warm).correct
+
+    def mutating(posters, warm, seed):
+        posters[:] = shuffle_warm(posters, warm, seed)
+        return posters
+
+    def everything(posters, warm, seed):
+        return posters[np.random.default_rng(seed).permutation(len(posters))]
+
+    def repeated(posters, warm, seed):
+        out = posters.copy()
+        out[np.flatnonzero(warm)] = posters[0]
+        return out
+
+    for wrong, says in [
+        (mutating, "changed its input"),
+        (everything, "cold"),
+        (repeated, "lost or repeated"),
+        (lambda p, w, s: p.copy(), "nothing was shuffled"),
+        (lambda p, w, s: p[:-1], "shape"),
+    ]:
+        feedback = exercises.check_shuffled_posters(wrong)
+        assert not feedback.correct and says in feedback.message and feedback.pointer, (says, feedback)
+    todo = exercises.check_shuffled_posters(stub)
+    assert not todo.correct and "not done yet" in todo.message and todo.pointer
+
+
 def test_split_check_catches_a_mutated_input_and_the_feedback_is_the_quiz_one():
     def mutating(ratings, seed):
         ratings["rating"] = 0
