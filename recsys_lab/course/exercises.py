@@ -575,6 +575,50 @@ def check_gradients(fn: Callable) -> Feedback:
     return say(f"not yet; wrong: {', '.join('dL/d' + n for n in wrong)}; {where}.")
 
 
+def _deeper_run(x, y, gradients, *, steps, learning_rate, seed, sign=-1.0, halve=True):
+    """The loss after `steps` of gradient descent on the (2, 8, 8, 8, 1) tanh network of `check_deeper_run`."""
+    rng, params, sizes = np.random.default_rng(seed), {}, (x.shape[1], 8, 8, 8, 1)
+    for k in (1, 2, 3, 4):  # Glorot-uniform, as recsys_lab.methods.gradient_descent.init_params draws them
+        limit = np.sqrt(6 / (sizes[k - 1] + sizes[k]))
+        params[f"W{k}"], params[f"b{k}"] = (
+            rng.uniform(-limit, limit, sizes[k - 1 : k + 1]),
+            np.zeros(sizes[k]),
+        )
+    for _ in range(steps):
+        grads = gradients(params, x, y)
+        params = {n: v + sign * learning_rate * grads[n] for n, v in params.items()}
+    h = x
+    for k in (1, 2, 3):
+        h = np.tanh(h @ params[f"W{k}"] + params[f"b{k}"])  # (N, 8)
+    return np.mean((y - (h @ params["W4"] + params["b4"])[:, 0]) ** 2) / (2 if halve else 1)
+
+
+def check_deeper_run(fn: Callable) -> Feedback:
+    """Chapter 05: `fn(x, y, gradients, steps, learning_rate, seed)` is the loss L = 1/(2N) Σ (y − ŷ)² after
+    `steps` of gradient descent with `gradients` on the tanh network (2, 8, 8, 8, 1), its weights drawn as
+    `gradient_descent.init_params` draws them (one `default_rng(seed)`, Glorot-uniform layer by layer, biases 0)."""
+    hint = ("Draw W1..W4 in order from one np.random.default_rng(seed) (limit = sqrt(6 / (fan_in + fan_out))), "
+            "biases 0; then repeat θ ← θ − η · gradients(θ, x, y); return 1/(2N) Σ (y − ŷ)² at the end.")  # fmt: skip
+    question = (
+        "What does one step of gradient descent do to every weight, and which loss does section 1 define?"
+    )
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(16, 2)), rng.normal(3.5, 1.0, 16)
+    run = dict(steps=20, learning_rate=0.1, seed=3)
+    expected = _deeper_run(x, y, _backward, **run)
+    mistakes = {
+        "the loss of the starting weights: the steps were not applied to the weights": _deeper_run(
+            x, y, _backward, **{**run, "steps": 0}
+        ),
+        "steps along the gradient (θ + η·grad): that climbs the loss": _deeper_run(
+            x, y, _backward, **run, sign=1.0
+        ),
+        "the mean squared error without the 1/2 of L": _deeper_run(x, y, _backward, **run, halve=False),
+    }
+    got = _run("05.3", question, fn, x, y, _backward, *run.values())
+    return _verdict("05.3", hint, got, expected, mistakes)
+
+
 def check_blend(fn: Callable) -> Feedback:
     """Chapter 08: `fn(predictions, y)` is the least-squares blend of m models' predictions `(n, m)` of ratings
     `y (n,)`: weights `(m + 1,)`, the intercept first, minimising ‖y − w_0 − predictions w_1..m‖²."""

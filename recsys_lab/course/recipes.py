@@ -99,6 +99,9 @@ RECIPES = {
     "poster autoencoder": Recipe(
         "04", "keras", train={"epochs": 10, "batch_size": 128, "learning_rate": 3e-3}, compared=False
     ),
+    "MLP regression, in cells": Recipe(  # the network of chapter 05's cells: one GradientTape epoch, then fit
+        "05", "MLPRegression", _MLP, {"epochs": 2}, side=True, compared=False
+    ),
     "MLP regression, optimizers": Recipe(
         "05", "MLPRegression", _MLP, {"epochs": 3}, side=True, compared=False
     ),

@@ -85,6 +85,38 @@ def backward(params, x, y, *, scale=None, sign=1.0, derivative=True, bias=np.sum
     return grads
 
 
+def deeper_run(x, y, gradients, steps, learning_rate, seed, *, sign=-1.0, halve=True):
+    """Exercise 05.3 written out again: Glorot-uniform (2, 8, 8, 8, 1) tanh network, `steps` of descent, L."""
+    rng, params = np.random.default_rng(seed), {}
+    for k, (fan_in, fan_out) in enumerate([(x.shape[1], 8), (8, 8), (8, 8), (8, 1)], start=1):
+        limit = np.sqrt(6 / (fan_in + fan_out))
+        params[f"W{k}"], params[f"b{k}"] = rng.uniform(-limit, limit, (fan_in, fan_out)), np.zeros(fan_out)
+    for _ in range(steps):
+        grads = gradients(params, x, y)
+        params = {n: params[n] + sign * learning_rate * grads[n] for n in params}
+    h = x
+    for k in (1, 2, 3):
+        h = np.tanh(h @ params[f"W{k}"] + params[f"b{k}"])
+    error = y - (h @ params["W4"] + params["b4"])[:, 0]
+    return np.mean(error**2) / (2 if halve else 1)
+
+
+def deeper_run_by_hand(x, y, gradients, steps, learning_rate, seed):
+    """The notebook's solution: the library's step, with the learner's (here: the check's) gradients."""
+    from recsys_lab.methods import gradient_descent as gd
+
+    rng, params = np.random.default_rng(seed), {}
+    for k, (fan_in, fan_out) in enumerate([(2, 8), (8, 8), (8, 8), (8, 1)], start=1):
+        limit = np.sqrt(6 / (fan_in + fan_out))
+        params[f"W{k}"], params[f"b{k}"] = rng.uniform(-limit, limit, (fan_in, fan_out)), np.zeros(fan_out)
+    for _ in range(steps):
+        params = gd.step(params, gradients(params, x, y), learning_rate)
+    h = x
+    for k in (1, 2, 3):
+        h = np.tanh(h @ params[f"W{k}"] + params[f"b{k}"])
+    return np.mean((y - (h @ params["W4"] + params["b4"])[:, 0]) ** 2) / 2
+
+
 def blend(predictions, y):
     return np.linalg.lstsq(np.c_[np.ones(len(y)), predictions], y, rcond=None)[0]
 
@@ -209,6 +241,9 @@ def mutating_swap(ratings, fraction, seed):
         (exercises.check_gradients, lambda p, x, y: {k: v.T for k, v in backward(p, x, y).items()}, "shape"),
         (exercises.check_gradients, lambda p, x, y: {**backward(p, x, y), "b4": p["b4"]}, "output layer's are wrong"),
         (exercises.check_gradients, lambda p, x, y: list(backward(p, x, y).values()), "return a dict"),
+        (exercises.check_deeper_run, lambda x, y, g, s, lr, seed: deeper_run(x, y, g, 0, lr, seed), "not applied"),
+        (exercises.check_deeper_run, lambda *a: deeper_run(*a, sign=1.0), "climbs the loss"),
+        (exercises.check_deeper_run, lambda *a: deeper_run(*a, halve=False), "without the 1/2"),
         (exercises.check_blend, lambda p, y: np.linalg.lstsq(p, y, rcond=None)[0], "without an intercept"),
         (exercises.check_blend, lambda p, y: np.r_[0.0, np.full(p.shape[1], 1 / p.shape[1])], "plain average"),
         (exercises.check_blend, blend_summing_to_one, "forced to sum to 1"),
@@ -259,6 +294,7 @@ def test_right_answers_pass_and_stubs_or_crashes_get_the_hint():
         exercises.check_length_blend: blend_scores,
         exercises.check_align_users: lambda p, q1, q2: p @ orthogonal_procrustes(q1, q2)[0],  # scipy's
         exercises.check_gradients: backward,
+        exercises.check_deeper_run: deeper_run_by_hand,
         exercises.check_blend: blend,
         exercises.check_swap_choices: swap,
     }
