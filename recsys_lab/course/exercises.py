@@ -279,6 +279,62 @@ def check_fold_in(fn: Callable) -> Feedback:
     return _verdict("06.1", hint, _run("06.1", question, fn, q, y, l2), expected, mistakes)
 
 
+def check_user_top_k(fn: Callable) -> Feedback:
+    """Chapter 06: `fn(scores, seen, k)` is a user's top-k list: the indices `(k,)` of the k highest `scores`
+    `(num_items,)`, best first, never an index in `seen` (the movies rated in training)."""
+    hint = ("Give the seen movies a score of -inf on a copy of scores, then take np.argsort(-scores)[:k]: "
+            "item indices, best first.")  # fmt: skip
+    question = "Which movies may not appear in the list, and how do you sort so that the best-scored movie comes first?"
+    scores = np.array([0.3, 2.5, 1.1, 4.0, -0.7, 3.2, 0.9, 2.0])  # (8,) distinct: one right list
+    seen, k = np.array([3, 6]), 3
+    original = scores.copy()
+    got = _run("06.2", question, fn, scores, seen, k)
+    if isinstance(got, Feedback):
+        return got
+    if not np.array_equal(scores, original):
+        return Feedback(False, "Exercise 06.2: your function changed `scores`; work on a copy.", hint)
+    expected = np.array([5, 1, 7])  # 3 is seen, so 3.2, 2.5, 2.0
+    if got.shape == (k,) and np.allclose(np.sort(got), np.sort(scores[expected])):
+        return Feedback(False, "Exercise 06.2: these are the scores of the right movies; return their indices.",
+                        hint)  # fmt: skip
+    if (
+        got.shape == (k,)
+        and set(got.tolist()) == set(expected.tolist())
+        and not np.array_equal(got, expected)
+    ):
+        return Feedback(False, "Exercise 06.2: the right movies in the wrong order: the best-scored one comes "
+                               "first.", hint)  # fmt: skip
+    mistakes = {
+        "the seen movies were not left out (a user is never recommended what they already rated)":
+            np.array([3, 5, 1]),
+        "the lowest scores, not the highest (np.argsort sorts in ascending order)": np.array([4, 0, 2]),
+    }  # fmt: skip
+    return _verdict("06.2", hint, got, expected, mistakes)
+
+
+def check_compare_l2(fn: Callable) -> Feedback:
+    """Chapter 06: `fn(fold_in, learned, l2s)` is a dict l2 → RMSE between `fold_in(l2)` and `learned`, the
+    scores `(num_items,)` a model folds in with penalty l2 and the scores it learned in training."""
+    hint = ("For each l2 in l2s: gap = fold_in(l2) - learned; the value is the square root of the mean of "
+            "gap ** 2, as a float; return a dict keyed by l2.")  # fmt: skip
+    question = (
+        "What does the dict hold for each penalty, and how do you turn two score vectors into one number?"
+    )
+    learned = np.array([3.0, 4.0, 2.5, 5.0])
+    fold_in = lambda l2: learned + np.array([1.0, -1.0, 1.0, -1.0]) * l2  # noqa: E731 (toy: the gap grows with l2)
+    l2s = (0.5, 2.0)
+    got = _call("06.3", question, fn, fold_in, learned, l2s)
+    if isinstance(got, Feedback):
+        return got
+    if not isinstance(got, dict) or set(got) != set(l2s):
+        keys = sorted(got) if isinstance(got, dict) else type(got).__name__
+        return Feedback(False, f"Exercise 06.3: return a dict with one entry per l2 {l2s}; got {keys}.", hint)
+    values = np.array([float(got[l2]) for l2 in l2s])
+    mistakes = {"the mean squared difference (take its square root: RMSE)": np.array(l2s) ** 2,
+                "the mean difference: signed gaps cancel": np.zeros(2)}  # fmt: skip
+    return _verdict("06.3", hint, values, np.array(l2s), mistakes)
+
+
 def check_ease(fn: Callable) -> Feedback:
     """Chapter 08: `fn(x, l2)` is EASE's item-item matrix B for a 0/1 matrix x `(users, items)` (Steck 2019)."""
     hint = "P = (XᵀX + l2 I)⁻¹, then B = -P / diag(P) column by column, and set B's diagonal to 0."
@@ -717,3 +773,101 @@ def check_swap_choices(fn: Callable) -> Feedback:
     if other.equals(result):
         return say("another seed gave the same damage: the seed is ignored.")
     return Feedback(True, "Exercise 07.1: correct.", "")
+
+
+def _quiz_keys() -> list:
+    """Two small questions for the chapter 09 checks, one answer and "select all", with every selection."""
+    from itertools import combinations
+
+    from recsys_lab.course.quiz import Question
+
+    one = Question("Which?", ("a", "b", "c"), 1, "b.", "09_faq.ipynb", "## 1. The quiz")
+    many = Question(
+        "Which?", ("a", "b", "c", "d"), frozenset({0, 2}), "a and c.", "09_faq.ipynb", "## 1. The quiz"
+    )
+    return [(q, set(s)) for q in (one, many) for n in range(1, len(q.choices) + 1)
+            for s in combinations(range(len(q.choices)), n)]  # fmt: skip
+
+
+def check_grade(fn: Callable) -> Feedback:
+    """Chapter 09: `fn(question, selected)` is True exactly when the set `selected` equals the question's key."""
+    hint = "Right means the same set: compare set(selected) with key using ==; a subset or an overlap is not enough."
+    question = "When is an answer right: when it shares a choice with the key, or when it is the key exactly?"
+    cases = _quiz_keys()
+    keys = [q.answer if q.multiple else {q.answer} for q, _ in cases]
+    got = _call("09.1", question, lambda: np.array([bool(fn(q, set(s))) for q, s in cases], dtype=np.float64))
+    expected = np.array([s == key for (_, s), key in zip(cases, keys, strict=True)], dtype=np.float64)
+    mistakes = {
+        "partial credit: part of the key is graded right": np.array(
+            [bool(s) and s <= key for (_, s), key in zip(cases, keys, strict=True)], dtype=np.float64),
+        "any overlap graded right: a wrong choice picked with a right one passes": np.array(
+            [bool(s & key) for (_, s), key in zip(cases, keys, strict=True)], dtype=np.float64),
+        "a superset of the key graded right: picking every choice would pass": np.array(
+            [s >= key for (_, s), key in zip(cases, keys, strict=True)], dtype=np.float64),
+    }  # fmt: skip
+    return _verdict("09.1", hint, got, expected, mistakes)
+
+
+def check_partial_credit(fn: Callable) -> Feedback:
+    """Chapter 09: `fn(question, selected)` is (right choices picked - wrong choices picked) / size of the key,
+    and never below 0."""
+    hint = ("credit = (len(selected & key) - len(selected - key)) / len(key), then max(credit, 0): a wrong pick "
+            "cancels a right one.")  # fmt: skip
+    question = "What should a wrong pick cost, what is the most credit one question can give, and can credit be negative?"
+    cases = _quiz_keys()
+    keys = [q.answer if q.multiple else {q.answer} for q, _ in cases]
+    got = _call("09.2", question, lambda: np.array([float(fn(q, set(s))) for q, s in cases]))
+    right = np.array([len(s & key) for (_, s), key in zip(cases, keys, strict=True)], dtype=np.float64)
+    wrong = np.array([len(s - key) for (_, s), key in zip(cases, keys, strict=True)], dtype=np.float64)
+    size = np.array([len(key) for key in keys], dtype=np.float64)
+    choices = np.array([len(q.choices) for q, _ in cases], dtype=np.float64)
+    expected = np.maximum(right - wrong, 0) / size
+    mistakes = {
+        "wrong picks cost nothing: picking every choice gets full credit": right / size,
+        "credit below 0: clip it at 0 (a question can cost nothing more than its own credit)": (right - wrong) / size,
+        "divided by the number of choices, not by the size of the key: a full answer gets less than 1":
+            np.maximum(right - wrong, 0) / choices,
+        "divided by the number of picks, not by the size of the key": np.maximum(right - wrong, 0)
+            / np.array([len(s) for _, s in cases]),
+    }  # fmt: skip
+    return _verdict("09.2", hint, got, expected, mistakes)
+
+
+def check_question(fn: Callable) -> Feedback:
+    """Chapter 09: `fn()` returns a well-formed `quiz.Question`: at least three distinct choices, a key among
+    them, an explanation, and a pointer to a notebook heading; `quiz.check` grades the key right and every other
+    single choice wrong."""
+    from recsys_lab.course.quiz import Question, check
+
+    hint = ("Return Question(prompt, choices, answer, explanation, notebook, section): 3 or more distinct choices, "
+            "answer an index into choices, notebook a file name ending in .ipynb, section a heading starting with #.")  # fmt: skip
+    question = (
+        "Which six fields does a question need, and which of them says where the course teaches the answer?"
+    )
+    got = _call("09.3", question, fn)
+    if isinstance(got, Feedback):
+        return got
+    say = lambda message: Feedback(False, f"Exercise 09.3: {message}", hint)  # noqa: E731
+    if not isinstance(got, Question):
+        return say(f"return a quiz.Question; got {type(got).__name__}.")
+    if (
+        len(got.choices) < 3
+        or len(set(got.choices)) != len(got.choices)
+        or not all(c.strip() for c in got.choices)
+    ):
+        return say("give at least three different choices, none of them empty.")
+    key = got.answer if got.multiple else {got.answer}
+    if not key or not all(isinstance(i, int) and 0 <= i < len(got.choices) for i in key):
+        return say(f"the answer must be choice numbers from 0 to {len(got.choices) - 1}.")
+    if not got.prompt.strip() or not got.explanation.strip():
+        return say("write the prompt and an explanation of why the key is right.")
+    if not got.notebook.endswith(".ipynb") or not got.section.startswith("#"):
+        return say(
+            "the pointer needs a notebook file name (ending in .ipynb) and a heading of it (starting with #)."
+        )
+    graded = [check(got, {index}).correct for index in range(len(got.choices))]
+    if not got.multiple and graded != [index in key for index in range(len(got.choices))]:
+        return say("quiz.check does not grade the key right and every other choice wrong.")
+    if not check(got, got.answer).correct:
+        return say("quiz.check does not grade the key right.")
+    return Feedback(True, "Exercise 09.3: correct: a well-formed question.", "")

@@ -201,12 +201,11 @@ QUESTIONS: tuple[Question, ...] = (
         ),
         {0, 2, 3, 5},
         "Chapters 02–05 are the four jobs: interests from a history, features from content, one space for "
-        "similarity, a regression for interest. None of them removes the need to split and measure: every model "
-        "is judged on held-out data beside a baseline, and predicting ratings well does not by itself make good "
-        "top-K lists (chapters 03 and 05 measure popularity beating rating models on ranking; chapter 06 puts every "
-        "model on one table).",
+        "similarity, a regression for interest. None of them removes the need to split and measure. Every model "
+        "is judged on held-out data, beside a baseline. And predicting ratings well does not by itself give good "
+        "top-K lists: chapter 06 puts every model on one table, and popularity ranks better than most rating models.",
         _06,
-        "## Every model on one table",
+        "## 7. Every model on one table",
     ),
     _q(
         "An autoencoder rebuilds each user's rating row, 0 where nothing was rated. Why does AutoRec's loss count "
@@ -218,10 +217,10 @@ QUESTIONS: tuple[Question, ...] = (
             "It only makes each epoch faster: the predictions come out just the same either way",
         ),
         2,
-        "Empty cells outnumber ratings about 15 to 1 on ml-100k, so the cheapest way to lower an unmasked loss is "
-        "to predict 0 nearly everywhere, and the held-out ratings (empty cells during training) get values near "
-        "0 too: worse than predicting the mean. An empty cell means unknown, not disliked. With the mask, unrated "
-        "entries add nothing to the loss, and the network is free to predict there what the ratings suggest.",
+        "Most cells of the matrix are empty. So the cheapest way to lower an unmasked loss is to predict 0 nearly "
+        "everywhere. The held-out ratings are empty cells during training, so they get values near 0 too: worse "
+        "than predicting the mean. An empty cell means unknown, not disliked. With the mask, unrated entries add "
+        "nothing to the loss, and the network may predict there what the ratings suggest.",
         "02_autoencoder.ipynb",
         "## 2. The article's autoencoder, taken literally",
     ),
@@ -235,11 +234,10 @@ QUESTIONS: tuple[Question, ...] = (
             "A place in the users' space from its content alone, so it can be scored on day one",
         ),
         3,
-        "A model of ids has nothing to say about an item it never saw rated (a cold-start item), but its content "
-        "exists from day one. The kit trains the CNN to predict where biased MF put each rated movie, so a new "
-        "movie lands in the space the users live in. Content does not show popularity, though: on ml-100k the "
-        "text CNN beats popularity and genre averages on the cold movies' RMSE, while guessing which new movies "
-        "people will watch stays hard.",
+        "A model of ids knows nothing about an item it never saw rated (a cold-start item). But the item's content "
+        "exists from day one. The CNN is trained to predict where biased MF put each rated movie, so a new movie "
+        "lands in the space where the users are. Content does not show popularity, though. Guessing which new "
+        "movies people will watch stays hard.",
         "04_cnn_item_features.ipynb",
         "## 3. What to train the CNN for",
     ),
@@ -252,10 +250,10 @@ QUESTIONS: tuple[Question, ...] = (
             "Keep the movie vector's first 16 numbers: they hold most of its information",
         ),
         1,
-        "An inner product multiplies coordinate k of one vector with coordinate k of the other: both need the "
-        "same dimension and coordinates that mean the same thing. Two models trained apart never agreed on what "
-        "coordinate k means; even the same information, rotated, scores like a random list (chapter 03 measures "
-        "it). The fix is to learn both sides together, through one loss on user–item data.",
+        "An inner product multiplies coordinate k of one vector with coordinate k of the other. Both vectors need "
+        "the same dimension, and coordinates that mean the same thing. Two models trained apart never agreed on "
+        "what coordinate k means. Even the same information, rotated, scores like a random list (chapter 03 "
+        "measures it). The fix is to learn both sides together, through one loss on user–item data.",
         "03_inner_product.ipynb",
         "## 2. Why the article's 16-d · 64-d product fails",
     ),
@@ -268,10 +266,10 @@ QUESTIONS: tuple[Question, ...] = (
             "More popular movies get recommended, because cosine favours long vectors",
         ),
         0,
-        "⟨p_u, q_i⟩ = ‖p_u‖‖q_i‖cos φ. For one user ‖p_u‖ is a constant, but ‖q_i‖ differs from item to item, and in "
-        "the two-tower space popular items have longer vectors. Cosine divides that length out: its lists reach "
-        "further into the tail and score a lower NDCG, because what users went on to watch is itself skewed to "
-        "popular movies. Neither is right in general: it is a trade between accuracy and discovery, to measure.",
+        "⟨p_u, q_i⟩ = ‖p_u‖‖q_i‖cos φ. For one user ‖p_u‖ is a constant, but ‖q_i‖ differs from item to item. In "
+        "the two-tower space, popular items have longer vectors. Cosine divides that length out. Its lists reach "
+        "further into the tail and score a lower NDCG, because what users went on to watch is mostly popular. "
+        "Neither is right in general: it is a trade between accuracy and discovery, to be measured.",
         "03_inner_product.ipynb",
         "## 6. Dot vs cosine: what the length of a vector encodes",
     ),
@@ -286,10 +284,10 @@ QUESTIONS: tuple[Question, ...] = (
         ),
         3,
         "A rating model is fitted to the ratings people gave to movies they chose to see. Ranked by its "
-        "predictions, movies with a few enthusiastic ratings rise to the top, while the held-out movies people "
+        "predictions, movies with a few enthusiastic ratings rise to the top. But the held-out movies people "
         "watched are mostly popular ones. Popularity is fitted on the training part only, like every model. "
-        "Top-K lists need a ranking objective: on ml-100k chapter 03's two-tower model reaches a full-catalogue NDCG@10 "
-        "of 0.4132 against popularity's 0.2499.",
+        "Top-K lists need a ranking objective: on ml-100k, chapter 03's two-tower model ranks better than "
+        "popularity on full-catalogue NDCG@10.",
         "03_inner_product.ipynb",
         "## 5. Top-K retrieval for every user",
     ),
@@ -303,10 +301,10 @@ QUESTIONS: tuple[Question, ...] = (
             "Nothing, provided the features are standardised before the argmax is taken",
         ),
         1,
-        "An argmax over 64 feature dimensions returns a number from 0 to 63, a feature index. Read as a movie, "
-        "only the first 64 movies of the catalogue can ever be recommended, an accident of numbering that has "
-        "nothing to do with taste. A regression recommender predicts a score for every (user, movie) pair, and "
-        "recommending is ranking the unseen movies by it.",
+        "An argmax over 64 feature dimensions returns a number from 0 to 63: a feature index. Read as a movie, "
+        "only the first 64 movies of the catalogue can ever be recommended. That is an accident of numbering, not "
+        "taste. A regression recommender predicts a score for every (user, movie) pair. Recommending is ranking "
+        "the unseen movies by that score.",
         "05_regression.ipynb",
         "## 7. The article's version: a regression onto image features, and an argmax",
     ),
@@ -319,11 +317,10 @@ QUESTIONS: tuple[Question, ...] = (
             "It overfits: the training loss falls while the validation loss rises",
         ),
         2,
-        "Near a minimum the loss is roughly a bowl, and a step multiplies the distance to the bottom by "
-        "(1 − ηκ), κ being the curvature along the steepest direction. Past η = 2/κ that factor is below −1: "
-        "each step lands higher up the other side and the loss explodes. A little below that edge the first "
-        "steps overshoot, then settle. Overfitting is another failure: many steps that fit the training data "
-        "too well.",
+        "Near a minimum the loss is roughly a bowl. A step multiplies the distance to the bottom by (1 − ηκ), "
+        "where κ is the curvature along the steepest direction. Past η = 2/κ that factor is below −1. Each step "
+        "then lands higher up the other side, and the loss explodes. A little below that edge, the first steps "
+        "overshoot, then settle. Overfitting is another failure: many steps that fit the training data too well.",
         "05_regression.ipynb",
         "## 2. The learning rate decides",
     ),
@@ -337,11 +334,11 @@ QUESTIONS: tuple[Question, ...] = (
             "Explainability: sparse data cannot be explained, so report training error only",
         ),
         0,
-        "Missing and noisy data is the article's data-quality challenge, and chapter 07 measures what it costs. "
-        "The course reads an empty cell as "
-        "unknown: losses count only the observed ratings (02), every model is judged on ratings it never saw, "
-        "beside baselines (01), and items with few ratings get features from their content (03). Filling the "
-        "holes with 0 teaches a model that unrated means disliked, which chapter 02 measures failing.",
+        "Missing and noisy data is the article's data-quality challenge; chapter 07 measures what it costs. "
+        "The course reads an empty cell as unknown. Losses count only the observed ratings (02). Every model is "
+        "judged on ratings it never saw, beside baselines (01). Items with few ratings get features from their "
+        "content (04). Filling the holes with 0 teaches a model that unrated means disliked; chapter 02 measures "
+        "that failing.",
         "07_scale_and_data_quality.ipynb",
         "## Data quality",
     ),
@@ -356,10 +353,10 @@ QUESTIONS: tuple[Question, ...] = (
         ),
         1,
         "Exact retrieval costs |I|·d multiply-adds per user: fine for MovieLens, too slow per request at ten "
-        "million items. An index such as HNSW looks at a small part of the catalogue and can miss true top-K "
-        "items, so its recall is reported beside its speed-up (it keeps 99.85 % of the exact top-10 on ml-100k's "
-        "two-tower vectors, chapter 03). Sampled negatives are cheaper to evaluate but can reorder models, and a "
-        "Python loop is orders of magnitude slower than one vectorised product.",
+        "million items. An index such as HNSW looks at a small part of the catalogue, so it can miss true top-K "
+        "items. Its recall is therefore reported beside its speed-up (chapter 03 measures both). Sampled "
+        "negatives are cheaper to evaluate but can reorder models. A Python loop is far slower than one "
+        "vectorised product.",
         "03_inner_product.ipynb",
         "## 9. Far larger catalogues: approximate nearest neighbours",
     ),
@@ -373,11 +370,11 @@ QUESTIONS: tuple[Question, ...] = (
             "Regress known tastes (synthetic world) on the codes, beside control probes",
         ),
         3,
-        "In the synthetic world each user's planted taste is known, so the question can be measured: a ridge "
+        "In the synthetic world each user's planted taste is known, so the question can be measured. A ridge "
         "regression from code to planted taste, scored on held-out users, recovers more than the same probe on "
-        "the raw rating rows or on the codes of an untrained network (chapter 02). That is one way to explain a "
-        "black box: test a guess about what a representation holds, with controls. Coordinates of a learned code "
-        "rarely line up with named concepts, and a low training loss can come from memorising.",
+        "the raw rating rows or on an untrained network's codes (chapter 02). That is one way to explain a black "
+        "box: test a guess about what a representation holds, with controls. The coordinates of a learned code "
+        "rarely match named concepts, and a low training loss can come from memorising.",
         "02_autoencoder.ipynb",
         "## 6. What the codes mean",
     ),
@@ -391,11 +388,10 @@ QUESTIONS: tuple[Question, ...] = (
             "The MLP did worse than the user+item bias baseline",
         ),
         2,
-        "Each tuned on a validation slice of its training part, biased MF reached a mean test RMSE of 0.9139 "
-        "against the MLP's 0.9201 (bias baseline 0.9458): the MLP beat the baseline on every fold, the dot product "
-        "beat the MLP on four of five (chapter 05). An MLP can represent a dot product, but learning one takes "
-        "more data than ml-100k has (Rendle et al. 2020); and without dropout, L2 or early stopping it overfits "
-        "within a few epochs.",
+        "Each model was tuned on a validation slice of its training part. The MLP beat the bias baseline on every "
+        "fold, and the dot product beat the MLP on four folds of five (chapter 05). An MLP can represent a dot "
+        "product, but learning one takes more data than ml-100k has (Rendle et al. 2020). And without dropout, L2 "
+        "or early stopping, the MLP overfits within a few epochs.",
         "05_regression.ipynb",
         "## 5. MLP against a dot product",
     ),
@@ -408,10 +404,10 @@ QUESTIONS: tuple[Question, ...] = (
             "There is no code to run: the notebooks only describe the models",
         ),
         1,
-        "Notebook 06 rebuilds the article's six-step movie recommender with its defects fixed, from the models of "
-        "the recsys_lab package: each is one short module under recsys_lab/models/ that a notebook can show "
-        "whole, tested under tests/. The article's code is never pasted: where its version of a step is wrong, "
-        "a notebook re-creates that step in a few lines and measures it. The FAQ's ten questions are this quiz.",
+        "Notebook 06 rebuilds the article's six-step movie recommender, its defects fixed, from the models of the "
+        "recsys_lab package. Each model is one short module under recsys_lab/models/, written in cells in the "
+        "chapter that teaches it. The article's code is never pasted. Where its version of a step is wrong, a "
+        "notebook re-creates that step in a few lines and measures it. The FAQ's ten questions are this quiz.",
         _06,
         "# 06 · The movie recommender, end to end",
     ),

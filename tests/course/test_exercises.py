@@ -51,6 +51,32 @@ def top_k(scores, seen, k):
 def weighted_nan(y_true, y_pred, w):
     """02.3's loss, in numpy: NaN in y_true marks an unrated entry (target 0, weight w)."""
     return weighted(np.nan_to_num(y_true, nan=0.0), y_pred, w)
+def user_top_k(scores, seen, k, best=True):
+    s = scores.astype(np.float64)  # a copy
+    s[seen] = -np.inf if best else np.inf
+    return np.argsort(-s if best else s, kind="stable")[:k]
+
+
+def mutating_top_k(scores, seen, k):
+    scores[seen] = -np.inf
+    return np.argsort(-scores)[:k]
+
+
+def compare_l2(fold_in, learned, l2s):
+    return {l2: float(np.sqrt(np.mean((fold_in(l2) - learned) ** 2))) for l2 in l2s}
+
+
+def key(question):
+    return question.answer if question.multiple else {question.answer}
+
+
+def credit(question, selected):
+    return max(len(selected & key(question)) - len(selected - key(question)), 0) / len(key(question))
+
+
+def my_question():
+    return quiz.Question("Which metric ranks?", ("RMSE", "NDCG@10", "MAE"), 1, "NDCG scores a list.",
+                         "01_data_tour.ipynb", "## 1. X")  # fmt: skip
 
 
 def cold_scores(mu, user_bias, item_bias, user_vectors, item_vectors):
@@ -187,6 +213,16 @@ def mutating_swap(ratings, fraction, seed):
         (exercises.check_reciprocal_rank, lambda *a: reciprocal_rank(*a, score=lambda r: r[0]), "rank itself"),
         (exercises.check_reciprocal_rank, lambda *a: reciprocal_rank(*a, zero_without_hit=False),
          "no relevant item made it fail"),
+        (exercises.check_user_top_k, lambda s, seen, k: np.argsort(-s)[:k], "seen movies were not left out"),
+        (exercises.check_user_top_k, lambda s, seen, k: np.sort(user_top_k(s, seen, k)), "wrong order"),
+        (exercises.check_user_top_k, lambda s, seen, k: s[user_top_k(s, seen, k)], "return their indices"),
+        (exercises.check_user_top_k, lambda s, seen, k: user_top_k(s, seen, k, best=False), "lowest scores"),
+        (exercises.check_user_top_k, lambda s, seen, k: user_top_k(s, seen, k + 1), "shape (4,), expected (3,)"),
+        (exercises.check_user_top_k, mutating_top_k, "changed `scores`"),
+        (exercises.check_compare_l2, lambda f, learned, l2s: {a: float(np.mean((f(a) - learned) ** 2)) for a in l2s},
+         "mean squared difference"),
+        (exercises.check_compare_l2, lambda f, learned, l2s: {a: float(np.mean(f(a) - learned)) for a in l2s}, "cancel"),
+        (exercises.check_compare_l2, lambda f, learned, l2s: [float(np.mean(f(a) - learned)) for a in l2s], "return a dict"),
         (exercises.check_split, lambda r, s: (r, r.sample(frac=0.2, random_state=s)), "in both train and test"),
         (exercises.check_ease, lambda x, l2: np.linalg.inv(x.T @ x + l2 * np.eye(x.shape[1])) @ (x.T @ x),
          "unconstrained ridge"),
@@ -261,6 +297,22 @@ def mutating_swap(ratings, fraction, seed):
         (exercises.check_swap_choices, lambda r, f, s: swap(r, f, 0), "the seed is ignored"),
         (exercises.check_swap_choices, lambda r, f, s: swap(r, f, s).astype({"item_id": float}), "dtypes"),
         (exercises.check_swap_choices, lambda r, f, s: swap(r, f, s).reset_index(drop=True), "their index"),
+        (exercises.check_grade, lambda q, s: bool(s) and s <= key(q), "partial credit"),
+        (exercises.check_grade, lambda q, s: bool(s & key(q)), "any overlap"),
+        (exercises.check_grade, lambda q, s: s >= key(q), "superset"),
+        (exercises.check_partial_credit, lambda q, s: len(s & key(q)) / len(key(q)), "wrong picks cost nothing"),
+        (exercises.check_partial_credit, lambda q, s: (len(s & key(q)) - len(s - key(q))) / len(key(q)), "clip it"),
+        (exercises.check_partial_credit, lambda q, s: credit(q, s) * len(key(q)) / len(q.choices), "number of choices"),
+        (exercises.check_partial_credit, lambda q, s: credit(q, s) * len(key(q)) / len(s), "number of picks"),
+        (exercises.check_question, lambda: quiz.Question("Which?", ("a", "b"), 0, "a.", "09_faq.ipynb", "## 1. X"),
+         "at least three"),
+        (exercises.check_question, lambda: quiz.Question("Which?", ("a", "b", "c"), 3, "a.", "09_faq.ipynb", "## X"),
+         "choice numbers from 0 to 2"),
+        (exercises.check_question, lambda: quiz.Question("Which?", ("a", "b", "c"), 0, " ", "09_faq.ipynb", "## X"),
+         "an explanation"),
+        (exercises.check_question, lambda: quiz.Question("Which?", ("a", "b", "c"), 0, "a.", "09_faq", "1. X"),
+         "a notebook file name"),
+        (exercises.check_question, lambda: "Which?", "return a quiz.Question"),
     ],
 )  # fmt: skip
 def test_typical_mistakes_are_named(check, wrong, says):
@@ -297,6 +349,11 @@ def test_right_answers_pass_and_stubs_or_crashes_get_the_hint():
         exercises.check_deeper_run: deeper_run_by_hand,
         exercises.check_blend: blend,
         exercises.check_swap_choices: swap,
+        exercises.check_user_top_k: user_top_k,
+        exercises.check_compare_l2: compare_l2,
+        exercises.check_grade: lambda q, s: s == key(q),
+        exercises.check_partial_credit: credit,
+        exercises.check_question: my_question,
     }
     for check, fn in right.items():
         assert check(fn).correct, check.__name__
