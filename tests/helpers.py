@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = sorted((ROOT / "notebooks").glob("0[1-7]_*.ipynb"))
+CHAPTERS = sorted((ROOT / "notebooks").glob("0[1-8]_*.ipynb"))
 MIRROR = os.environ.get("RECSYS_LAB_MIRROR")
 
 

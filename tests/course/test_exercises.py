@@ -127,6 +127,25 @@ def tune_on_training_error(fit, rmse, weights, fit_part, valid, train, test):
     return best, rmse(fit(train, best), test)
 
 
+def drop(ratings, fraction, seed, pick=lambda order, k: order[:k], count=round):
+    order = np.random.default_rng(seed).permutation(len(ratings))
+    dropped = pick(order, count(fraction * len(ratings)))
+    return ratings.drop(ratings.index[dropped])
+
+
+def noise_experiment(split, models, rate, seed, *, part="validation", kind="noise", fraction=0.1):
+    from recsys_lab import challenges, splits
+
+    validation = splits.random_split(split.train, fraction, seed=seed)
+    used = {
+        "validation": validation,
+        "test": split,
+        "train": type(split)(split.train, validation.train, "x"),
+    }[part]
+    result = challenges.degradation(used, models, kind=kind, rates=(0.0, rate), seed=seed)
+    return result.pivot_table(index="rate", columns="model", values="rmse")
+
+
 def mutating_swap(ratings, fraction, seed):
     ratings["item_id"] = swap(ratings, fraction, seed)["item_id"]
     return ratings
@@ -199,6 +218,22 @@ def mutating_swap(ratings, fraction, seed):
         (exercises.check_blend, lambda p, y: np.roll(blend(p, y), -1), "intercept put last"),
         (exercises.check_blend, lambda p, y: np.linalg.lstsq(np.c_[np.ones(len(y)), y], p, rcond=None)[0],
          "predictions and y swapped"),
+        (exercises.check_drop_ratings, lambda r, f, s: drop(r, f, s, pick=lambda o, k: o[-k:]), "order[-0:]"),
+        (exercises.check_drop_ratings, lambda r, f, s: drop(r, f, s, pick=lambda o, k: o[k:]), "keeps the share"),
+        (exercises.check_drop_ratings, lambda r, f, s: drop(r, f, s, count=int), "use round, not int"),
+        (exercises.check_drop_ratings, lambda r, f, s: drop(r, f, s, pick=lambda o, k: o[1 : k + 1]),
+         "not the first rows"),
+        (exercises.check_drop_ratings, lambda r, f, s: drop(r, f, s, pick=lambda o, k: np.random.default_rng(
+            round(f * 100)).permutation(len(o))[:k]), "plus more"),
+        (exercises.check_drop_ratings, lambda r, f, s: r.sample(frac=1 - f, random_state=s), "in their order"),
+        (exercises.check_noise_experiment, lambda s, m, r, e: noise_experiment(s, m, r, e, part="test"),
+         "scored on split.test"),
+        (exercises.check_noise_experiment, lambda s, m, r, e: noise_experiment(s, m, r, e, part="train"),
+         "whole training part"),
+        (exercises.check_noise_experiment, lambda s, m, r, e: noise_experiment(s, m, r, e, kind="missing"),
+         "that is missing data"),
+        (exercises.check_noise_experiment, lambda s, m, r, e: noise_experiment(s, m, r, e).to_numpy(),
+         "one row per noise rate"),
         (exercises.check_swap_choices, mutating_swap, "changed its input"),
         (exercises.check_swap_choices, lambda r, f, s: r.iloc[: round((1 - f) * len(r))].copy(), "rows are gone"),
         (exercises.check_swap_choices, lambda r, f, s: r.assign(rating=r["rating"].sample(frac=1, random_state=s)
@@ -240,7 +275,9 @@ def test_right_answers_pass_and_stubs_or_crashes_get_the_hint():
         exercises.check_procrustes: lambda a, b: orthogonal_procrustes(a, b)[0],  # scipy's, not ours
         exercises.check_gradients: backward,
         exercises.check_blend: blend,
+        exercises.check_drop_ratings: drop,
         exercises.check_swap_choices: swap,
+        exercises.check_noise_experiment: noise_experiment,
     }
     for check, fn in right.items():
         assert check(fn).correct, check.__name__
