@@ -193,7 +193,7 @@ def check_fold_in(fn: Callable) -> Feedback:
 
 
 def check_ease(fn: Callable) -> Feedback:
-    """Chapter 08: `fn(x, l2)` is EASE's item-item matrix B for a 0/1 matrix x `(users, items)` (Steck 2019)."""
+    """Chapter 08 (no longer an exercise there; kept for instructors): `fn(x, l2)` is EASE's item-item matrix B for a 0/1 matrix x `(users, items)` (Steck 2019)."""
     hint = "P = (XᵀX + l2 I)⁻¹, then B = -P / diag(P) column by column, and set B's diagonal to 0."
     question = (
         "EASE is a ridge regression of every item on the other items, with a zero diagonal: which matrix "
@@ -208,7 +208,35 @@ def check_ease(fn: Callable) -> Feedback:
     mistakes = {"the unconstrained ridge solution (XᵀX + l2 I)⁻¹ XᵀX: its diagonal is not 0, so each item "
                 "mostly predicts itself": p @ (x.T @ x),
                 "B's diagonal left as -1 (fill it with 0 after dividing)": -p / np.diag(p)[None, :]}  # fmt: skip
-    return _verdict("08.1", hint, _run("08.1", question, fn, x, l2), expected, mistakes)
+    return _verdict("EASE", hint, _run("EASE", question, fn, x, l2), expected, mistakes)
+
+
+def check_scores_without(fn: Callable) -> Feedback:
+    """Chapter 08: `fn(x_u, b, deleted)` is user u's EASE scores `(items,)` once the movies `deleted` (indices, all in
+    the history) are removed from the 0/1 history `x_u (items,)`: s'_u = x_u B − Σ_{i deleted} B_i·."""
+    hint = ("Row i of B holds what movie i adds to every movie's score: subtract the deleted rows, "
+            "scores - b[deleted].sum(axis=0) (see 'Because you liked').")  # fmt: skip
+    question = "Movie i in the history adds one row of B to the scores: which rows, and which way?"
+    rng = np.random.default_rng(9)
+    b = rng.normal(0, 1, (7, 7))
+    np.fill_diagonal(b, 0.0)
+    x_u = np.array([1.0, 0, 1, 1, 0, 1, 0])
+    deleted = np.array([2, 5])
+    kept = x_u.copy()
+    kept[deleted] = 0
+    expected = kept @ b
+    mistakes = {
+        "the deleted columns subtracted: column j holds what every movie adds to j; row i what i adds to all":
+        x_u @ b - b[:, deleted].sum(axis=1),
+        "the deleted rows added, not subtracted": x_u @ b + b[deleted].sum(axis=0),
+        "the scores with the whole history: nothing was deleted": x_u @ b,
+        "only the first deleted movie's row subtracted: sum over all of them": x_u @ b - b[deleted[0]],
+    }  # fmt: skip
+    got = _run("08.1", question, fn, x_u, b, deleted)
+    if not isinstance(got, Feedback) and got.shape == (len(deleted), 7):
+        return Feedback(False, "Exercise 08.1: one score per movie, shape (items,): sum the deleted rows "
+                               "(axis=0) before subtracting them.", hint)  # fmt: skip
+    return _verdict("08.1", hint, got, expected, mistakes)
 
 
 def check_weighted_mse(fn: Callable) -> Feedback:
@@ -501,6 +529,40 @@ def check_blend(fn: Callable) -> Feedback:
         return Feedback(False, f"Exercise 08.2: the result has shape {got.shape}: it looks like predictions and y "
                                f"swapped (y regressed on the predictions, not the other way).", hint)  # fmt: skip
     return _verdict("08.2", hint, got, expected, mistakes)
+
+
+def check_mirror_augment(fn: Callable) -> Feedback:
+    """Chapter 08: `fn(posters, targets)` is the training set doubled by data augmentation: every poster
+    `(n, height, width, 3)` and its left-right mirror image (`np.flip(..., axis=2)`), each with the poster's targets
+    `(n, m)`; returns `(posters (2n, ...), targets (2n, m))`, the originals first."""
+    hint = ("np.concatenate([posters, np.flip(posters, axis=2)]) and np.concatenate([targets, targets]): axis 2 is "
+            "the width, so the flip swaps left and right (see exercise 08.3's text).")  # fmt: skip
+    question = "Which axis of (n, height, width, colour) runs from left to right, and which targets go with a mirror?"
+    rng = np.random.default_rng(10)
+    posters = rng.integers(0, 256, (3, 4, 5, 3)).astype(np.uint8)
+    targets = rng.normal(0, 1, (3, 2))
+    say = lambda message: Feedback(False, f"Exercise 08.3: {message}", hint)  # noqa: E731
+    got = _call("08.3", question, fn, posters.copy(), targets.copy())
+    if isinstance(got, Feedback):
+        return got
+    if not isinstance(got, tuple) or len(got) != 2:
+        return say("return two arrays: the posters and their targets.")
+    images, labels = (np.asarray(part) for part in got)
+    if images.shape != (6, 4, 5, 3) or labels.shape != (6, 2):
+        return say(f"shapes {images.shape} and {labels.shape}; expected (2n, height, width, 3) and (2n, m): "
+                   "the originals and their mirrors, each with its targets.")  # fmt: skip
+    if not np.array_equal(images[:3], posters) or not np.array_equal(labels[:3], targets):
+        return say("the first half must be the original posters with their targets.")
+    for axis, what in ((1, "upside down (axis 1 is the height)"), (3, "with its colours reversed (axis 3)")):
+        if np.array_equal(images[3:], np.flip(posters, axis=axis)):
+            return say(f"each copy is {what}: a mirror flips the width, axis 2.")
+    if not np.array_equal(images[3:], np.flip(posters, axis=2)):
+        return say("the second half must be the posters mirrored left to right (np.flip(posters, axis=2)).")
+    if not np.array_equal(labels[3:], targets):
+        return say("a mirror keeps its poster's targets: repeat them in the same order.")
+    return Feedback(
+        True, "Exercise 08.3: correct; now run the experiment and compare with the expected outcome.", ""
+    )
 
 
 def check_drop_ratings(fn: Callable) -> Feedback:

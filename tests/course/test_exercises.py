@@ -234,6 +234,16 @@ def mutating_swap(ratings, fraction, seed):
          "that is missing data"),
         (exercises.check_noise_experiment, lambda s, m, r, e: noise_experiment(s, m, r, e).to_numpy(),
          "one row per noise rate"),
+        (exercises.check_scores_without, lambda x, b, d: x @ b - b[:, d].sum(axis=1), "deleted columns"),
+        (exercises.check_scores_without, lambda x, b, d: x @ b + b[d].sum(axis=0), "added, not subtracted"),
+        (exercises.check_scores_without, lambda x, b, d: x @ b, "nothing was deleted"),
+        (exercises.check_scores_without, lambda x, b, d: x @ b - b[d[0]], "only the first"),
+        (exercises.check_scores_without, lambda x, b, d: x @ b - b[d], "sum the deleted rows"),
+        (exercises.check_mirror_augment, lambda p, t: (np.r_[p, np.flip(p, 1)], np.r_[t, t]), "upside down"),
+        (exercises.check_mirror_augment, lambda p, t: (np.r_[p, np.flip(p, 3)], np.r_[t, t]), "colours"),
+        (exercises.check_mirror_augment, lambda p, t: (np.flip(p, 2), t), "shapes"),
+        (exercises.check_mirror_augment, lambda p, t: (np.r_[np.flip(p, 2), p], np.r_[t, t]), "first half"),
+        (exercises.check_mirror_augment, lambda p, t: (np.r_[p, np.flip(p, 2)], np.r_[t, t[::-1]]), "same order"),
         (exercises.check_swap_choices, mutating_swap, "changed its input"),
         (exercises.check_swap_choices, lambda r, f, s: r.iloc[: round((1 - f) * len(r))].copy(), "rows are gone"),
         (exercises.check_swap_choices, lambda r, f, s: r.assign(rating=r["rating"].sample(frac=1, random_state=s)
@@ -277,6 +287,8 @@ def test_right_answers_pass_and_stubs_or_crashes_get_the_hint():
         exercises.check_blend: blend,
         exercises.check_drop_ratings: drop,
         exercises.check_swap_choices: swap,
+        exercises.check_mirror_augment: lambda p, t: (np.r_[p, np.flip(p, 2)], np.r_[t, t]),
+        exercises.check_scores_without: lambda x, b, d: x @ b - b[d].sum(axis=0),
         exercises.check_noise_experiment: noise_experiment,
     }
     for check, fn in right.items():
