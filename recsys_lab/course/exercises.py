@@ -336,7 +336,7 @@ def check_compare_l2(fn: Callable) -> Feedback:
 
 
 def check_ease(fn: Callable) -> Feedback:
-    """Chapter 08: `fn(x, l2)` is EASE's item-item matrix B for a 0/1 matrix x `(users, items)` (Steck 2019)."""
+    """Chapter 08 (no longer an exercise there; kept for instructors): `fn(x, l2)` is EASE's item-item matrix B for a 0/1 matrix x `(users, items)` (Steck 2019)."""
     hint = "P = (XᵀX + l2 I)⁻¹, then B = -P / diag(P) column by column, and set B's diagonal to 0."
     question = (
         "EASE is a ridge regression of every item on the other items, with a zero diagonal: which matrix "
@@ -351,7 +351,35 @@ def check_ease(fn: Callable) -> Feedback:
     mistakes = {"the unconstrained ridge solution (XᵀX + l2 I)⁻¹ XᵀX: its diagonal is not 0, so each item "
                 "mostly predicts itself": p @ (x.T @ x),
                 "B's diagonal left as -1 (fill it with 0 after dividing)": -p / np.diag(p)[None, :]}  # fmt: skip
-    return _verdict("08.1", hint, _run("08.1", question, fn, x, l2), expected, mistakes)
+    return _verdict("EASE", hint, _run("EASE", question, fn, x, l2), expected, mistakes)
+
+
+def check_scores_without(fn: Callable) -> Feedback:
+    """Chapter 08: `fn(x_u, b, deleted)` is user u's EASE scores `(items,)` once the movies `deleted` (indices, all in
+    the history) are removed from the 0/1 history `x_u (items,)`: s'_u = x_u B − Σ_{i deleted} B_i·."""
+    hint = ("Row i of B holds what movie i adds to every movie's score: subtract the deleted rows, "
+            "scores - b[deleted].sum(axis=0) (see 'Because you liked').")  # fmt: skip
+    question = "Movie i in the history adds one row of B to the scores: which rows, and which way?"
+    rng = np.random.default_rng(9)
+    b = rng.normal(0, 1, (7, 7))
+    np.fill_diagonal(b, 0.0)
+    x_u = np.array([1.0, 0, 1, 1, 0, 1, 0])
+    deleted = np.array([2, 5])
+    kept = x_u.copy()
+    kept[deleted] = 0
+    expected = kept @ b
+    mistakes = {
+        "the deleted columns subtracted: column j holds what every movie adds to j; row i what i adds to all":
+        x_u @ b - b[:, deleted].sum(axis=1),
+        "the deleted rows added, not subtracted": x_u @ b + b[deleted].sum(axis=0),
+        "the scores with the whole history: nothing was deleted": x_u @ b,
+        "only the first deleted movie's row subtracted: sum over all of them": x_u @ b - b[deleted[0]],
+    }  # fmt: skip
+    got = _run("08.1", question, fn, x_u, b, deleted)
+    if not isinstance(got, Feedback) and got.shape == (len(deleted), 7):
+        return Feedback(False, "Exercise 08.1: one score per movie, shape (items,): sum the deleted rows "
+                               "(axis=0) before subtracting them.", hint)  # fmt: skip
+    return _verdict("08.1", hint, got, expected, mistakes)
 
 
 def _check_weighted(fn: Callable, exercise: str, hint: str, question: str, unrated: float) -> Feedback:
@@ -711,6 +739,90 @@ def check_blend(fn: Callable) -> Feedback:
     return _verdict("08.2", hint, got, expected, mistakes)
 
 
+def check_mirror_augment(fn: Callable) -> Feedback:
+    """Chapter 08: `fn(posters, targets)` is the training set doubled by data augmentation: every poster
+    `(n, height, width, 3)` and its left-right mirror image (`np.flip(..., axis=2)`), each with the poster's targets
+    `(n, m)`; returns `(posters (2n, ...), targets (2n, m))`, the originals first."""
+    hint = ("np.concatenate([posters, np.flip(posters, axis=2)]) and np.concatenate([targets, targets]): axis 2 is "
+            "the width, so the flip swaps left and right (see exercise 08.3's text).")  # fmt: skip
+    question = "Which axis of (n, height, width, colour) runs from left to right, and which targets go with a mirror?"
+    rng = np.random.default_rng(10)
+    posters = rng.integers(0, 256, (3, 4, 5, 3)).astype(np.uint8)
+    targets = rng.normal(0, 1, (3, 2))
+    say = lambda message: Feedback(False, f"Exercise 08.3: {message}", hint)  # noqa: E731
+    got = _call("08.3", question, fn, posters.copy(), targets.copy())
+    if isinstance(got, Feedback):
+        return got
+    if not isinstance(got, tuple) or len(got) != 2:
+        return say("return two arrays: the posters and their targets.")
+    images, labels = (np.asarray(part) for part in got)
+    if images.shape != (6, 4, 5, 3) or labels.shape != (6, 2):
+        return say(f"shapes {images.shape} and {labels.shape}; expected (2n, height, width, 3) and (2n, m): "
+                   "the originals and their mirrors, each with its targets.")  # fmt: skip
+    if not np.array_equal(images[:3], posters) or not np.array_equal(labels[:3], targets):
+        return say("the first half must be the original posters with their targets.")
+    for axis, what in ((1, "upside down (axis 1 is the height)"), (3, "with its colours reversed (axis 3)")):
+        if np.array_equal(images[3:], np.flip(posters, axis=axis)):
+            return say(f"each copy is {what}: a mirror flips the width, axis 2.")
+    if not np.array_equal(images[3:], np.flip(posters, axis=2)):
+        return say("the second half must be the posters mirrored left to right (np.flip(posters, axis=2)).")
+    if not np.array_equal(labels[3:], targets):
+        return say("a mirror keeps its poster's targets: repeat them in the same order.")
+    return Feedback(
+        True, "Exercise 08.3: correct; now run the experiment and compare with the expected outcome.", ""
+    )
+
+
+def check_drop_ratings(fn: Callable) -> Feedback:
+    """Chapter 07: `fn(ratings, fraction, seed)` deletes ratings at random (missing data) the way
+    `challenges.drop_ratings` does: the first round(fraction × n) rows of one seeded permutation go, so a higher
+    fraction deletes the rows of a lower one plus more; the rest keep their order and index."""
+    from recsys_lab.methods.challenges import drop_ratings  # the reference (numpy/pandas only)
+
+    hint = ("`order` is a random order of the row positions; delete its first round(fraction * len(ratings)): "
+            "dropped = order[: round(fraction * len(ratings))] (see 'Data quality').")  # fmt: skip
+    question = "Which positions of `order` should go, and how many, so that a larger fraction deletes more of the same rows?"
+    rng = np.random.default_rng(5)
+    n = 30  # 0.25 × 30 = 7.5: round gives 8, int() gives 7
+    ratings = pd.DataFrame({"user_id": rng.integers(1, 6, n), "item_id": rng.integers(1, 40, n),
+                            "rating": rng.integers(1, 6, n).astype(np.float64)},
+                           index=pd.RangeIndex(500, 500 + n))  # fmt: skip
+    original = ratings.copy()
+    say = lambda message: Feedback(False, f"Exercise 07.1: {message}", hint)  # noqa: E731
+    results = {}
+    for fraction in (0.25, 0.5, 0.0):
+        got = _call("07.1", question, fn, ratings, fraction, 4)
+        if isinstance(got, Feedback):
+            return got
+        if not ratings.equals(original):
+            return say("your function changed its input; the given code works on a copy.")
+        if not isinstance(got, pd.DataFrame):
+            return say(f"return the table without the dropped rows; got {type(got).__name__}.")
+        results[fraction] = got
+    for fraction, got in results.items():
+        if got.equals(drop_ratings(ratings, fraction, seed=4)):
+            continue
+        gone, wanted = n - len(got), round(fraction * n)
+        if gone == n - wanted and gone != wanted:
+            return say(f"{len(got)} rows kept of {n}: that keeps the share `fraction` and deletes the rest.")
+        if gone == int(fraction * n) != wanted:
+            return say(f"{gone} rows deleted; round(fraction * len(ratings)) = {wanted}: use round, not int.")
+        if gone != wanted:
+            return say(
+                f"{gone} rows deleted; with fraction {fraction} of {n} ratings, exactly {wanted} should go."
+            )
+        if not got.index.isin(ratings.index).all() or not got.index.is_monotonic_increasing:
+            return say("keep the remaining rows as they were, in their order, with their index.")
+        if not results[0.5].index.isin(results[0.25].index).all():
+            return say(
+                "a larger fraction must delete the rows of a smaller one plus more: one `order` for all."
+            )
+        if len(results[0.0]) < n:
+            return say(f"fraction 0 deleted {n - len(results[0.0])} rows: order[-0:] is the whole array.")
+        return say("the right number of rows, but not the first rows of `order`: take them from its start.")
+    return Feedback(True, "Exercise 07.1: correct.", "")
+
+
 def check_swap_choices(fn: Callable) -> Feedback:
     """Chapter 07: `fn(ratings, fraction, seed)` damages *choices*: a new table in which exactly round(fraction × n)
     rows get another item, one the user had not rated, drawn from the table's items; users, ratings, every other
@@ -732,10 +844,10 @@ def check_swap_choices(fn: Callable) -> Feedback:
         "timestamp": np.arange(n, dtype=np.int64) + 880_000_000,
     }, index=pd.RangeIndex(1000, 1000 + n))  # fmt: skip
     original, fraction, seed = ratings.copy(), 0.25, 3
-    result = _call("07.1", question, fn, ratings, fraction, seed)
+    result = _call("07.2", question, fn, ratings, fraction, seed)
     if isinstance(result, Feedback):
         return result
-    say = lambda message: Feedback(False, f"Exercise 07.1: {message}", hint)  # noqa: E731
+    say = lambda message: Feedback(False, f"Exercise 07.2: {message}", hint)  # noqa: E731
     if not ratings.equals(original):
         return say("your function changed its input; work on a copy.")
     if not isinstance(result, pd.DataFrame):
@@ -762,17 +874,81 @@ def check_swap_choices(fn: Callable) -> Feedback:
         return say("some new item ids are not in the table: draw the new items from ratings['item_id'].")
     if result.duplicated(["user_id", "item_id"]).any():
         return say("some users now rated the same movie twice: draw an item the user has not rated.")
-    again = _call("07.1", question, fn, ratings, fraction, seed)
+    again = _call("07.2", question, fn, ratings, fraction, seed)
     if isinstance(again, Feedback):
         return again
     if not again.equals(result):
         return say("the same seed gave a different damage: draw with np.random.default_rng(seed) only.")
-    other = _call("07.1", question, fn, ratings, fraction, seed + 1)
+    other = _call("07.2", question, fn, ratings, fraction, seed + 1)
     if isinstance(other, Feedback):
         return other
     if other.equals(result):
         return say("another seed gave the same damage: the seed is ignored.")
-    return Feedback(True, "Exercise 07.1: correct.", "")
+    return Feedback(True, "Exercise 07.2: correct.", "")
+
+
+class _Recorder:
+    """A stand-in rating model for `check_noise_experiment`: predicts its training mean and records every pair it
+    was fitted on and asked about."""
+
+    def __init__(self, train: pd.DataFrame, log: list):
+        self.train, self.mean, self.asked = train, float(train["rating"].mean()), []
+        log.append(self)
+
+    def predict(self, user_ids, item_ids):
+        self.asked.extend(zip(np.asarray(user_ids).tolist(), np.asarray(item_ids).tolist(), strict=True))
+        return np.full(len(user_ids), self.mean)
+
+
+def check_noise_experiment(fn: Callable) -> Feedback:
+    """Chapter 07: `fn(split, models, rate, seed)` runs the noise experiment on a validation slice: it holds out part
+    of `split.train`, damages the rest with noise at rates 0 and `rate` (`challenges.degradation`), fits every model
+    of `models` (name → function of a training table) and returns the validation RMSE, one row per rate, one column
+    per model. The test part is never used. Checked with a stand-in model that records what it sees."""
+    from recsys_lab.protocol.splits import random_split  # numpy/pandas only
+
+    hint = ("validation = splits.random_split(split.train, 0.1, seed=seed); then challenges.degradation(validation, "
+            "models, kind='noise', rates=(0.0, rate), seed=seed), pivoted to rate × model (see 'Data quality').")  # fmt: skip
+    question = (
+        "Which part of the data may you score here, and where does it come from, if not from split.test?"
+    )
+    rng = np.random.default_rng(8)
+    n = 200
+    ratings = pd.DataFrame({"user_id": rng.integers(1, 21, n), "item_id": rng.integers(1, 31, n),
+                            "rating": rng.integers(1, 6, n).astype(np.float64),
+                            "timestamp": np.arange(n, dtype=np.int64)}).drop_duplicates(["user_id", "item_id"])  # fmt: skip
+    split = random_split(ratings, 0.2, seed=1)
+    log: list = []
+    got = _call("07.3", question, fn, split, {"stand-in": lambda train: _Recorder(train, log)}, 0.3, 2)
+    if isinstance(got, Feedback):
+        return got
+    say = lambda message: Feedback(False, f"Exercise 07.3: {message}", hint)  # noqa: E731
+    pair = lambda table: set(zip(table["user_id"].tolist(), table["item_id"].tolist(), strict=True))  # noqa: E731
+    train_pairs, test_pairs = pair(split.train), pair(split.test)
+    if any(set(model.asked) & test_pairs for model in log):
+        return say(
+            "a model was scored on split.test: hold out a validation slice of split.train and score that."
+        )
+    if any(pair(model.train) & test_pairs for model in log):
+        return say("a model was trained on test ratings: train on part of split.train only.")
+    if len(log) != 2:
+        return say(f"{len(log)} fits of the one model given; expected 2 (noise rates 0 and `rate`).")
+    if any(len(pair(model.train)) >= len(train_pairs) for model in log):
+        return say("the models were fitted on the whole training part: hold out a validation slice first.")
+    if any(set(model.asked) & pair(model.train) for model in log) or not all(model.asked for model in log):
+        return say("score each model on the held-out validation slice, not on the ratings it was fitted on.")
+    clean, noisy = (model.train.sort_index()["rating"] for model in log)
+    if not clean.index.equals(noisy.index):
+        return say(
+            "the second fit saw fewer ratings: that is missing data; damage the ratings with noise instead."
+        )
+    if clean.equals(noisy):
+        return say("the two fits saw the same ratings: damage the second with noise (kind='noise').")
+    if not isinstance(got, pd.DataFrame) or list(got.columns) != ["stand-in"] or len(got) != 2:
+        return say("return a table with one row per noise rate (0 and `rate`) and one column per model.")
+    return Feedback(
+        True, "Exercise 07.3: correct; now run it on the data and compare with the expected outcome.", ""
+    )
 
 
 def _quiz_keys() -> list:

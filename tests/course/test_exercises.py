@@ -51,6 +51,8 @@ def top_k(scores, seen, k):
 def weighted_nan(y_true, y_pred, w):
     """02.3's loss, in numpy: NaN in y_true marks an unrated entry (target 0, weight w)."""
     return weighted(np.nan_to_num(y_true, nan=0.0), y_pred, w)
+
+
 def user_top_k(scores, seen, k, best=True):
     s = scores.astype(np.float64)  # a copy
     s[seen] = -np.inf if best else np.inf
@@ -179,6 +181,25 @@ def swap(ratings, fraction, seed, *, fraction_of="ratings", rated_ok=False, cata
     return out
 
 
+def drop(ratings, fraction, seed, pick=lambda order, k: order[:k], count=round):
+    order = np.random.default_rng(seed).permutation(len(ratings))
+    dropped = pick(order, count(fraction * len(ratings)))
+    return ratings.drop(ratings.index[dropped])
+
+
+def noise_experiment(split, models, rate, seed, *, part="validation", kind="noise", fraction=0.1):
+    from recsys_lab import challenges, splits
+
+    validation = splits.random_split(split.train, fraction, seed=seed)
+    used = {
+        "validation": validation,
+        "test": split,
+        "train": type(split)(split.train, validation.train, "x"),
+    }[part]
+    result = challenges.degradation(used, models, kind=kind, rates=(0.0, rate), seed=seed)
+    return result.pivot_table(index="rate", columns="model", values="rmse")
+
+
 def mutating_swap(ratings, fraction, seed):
     ratings["item_id"] = swap(ratings, fraction, seed)["item_id"]
     return ratings
@@ -286,6 +307,32 @@ def mutating_swap(ratings, fraction, seed):
         (exercises.check_blend, lambda p, y: np.roll(blend(p, y), -1), "intercept put last"),
         (exercises.check_blend, lambda p, y: np.linalg.lstsq(np.c_[np.ones(len(y)), y], p, rcond=None)[0],
          "predictions and y swapped"),
+        (exercises.check_drop_ratings, lambda r, f, s: drop(r, f, s, pick=lambda o, k: o[-k:]), "order[-0:]"),
+        (exercises.check_drop_ratings, lambda r, f, s: drop(r, f, s, pick=lambda o, k: o[k:]), "keeps the share"),
+        (exercises.check_drop_ratings, lambda r, f, s: drop(r, f, s, count=int), "use round, not int"),
+        (exercises.check_drop_ratings, lambda r, f, s: drop(r, f, s, pick=lambda o, k: o[1 : k + 1]),
+         "not the first rows"),
+        (exercises.check_drop_ratings, lambda r, f, s: drop(r, f, s, pick=lambda o, k: np.random.default_rng(
+            round(f * 100)).permutation(len(o))[:k]), "plus more"),
+        (exercises.check_drop_ratings, lambda r, f, s: r.sample(frac=1 - f, random_state=s), "in their order"),
+        (exercises.check_noise_experiment, lambda s, m, r, e: noise_experiment(s, m, r, e, part="test"),
+         "scored on split.test"),
+        (exercises.check_noise_experiment, lambda s, m, r, e: noise_experiment(s, m, r, e, part="train"),
+         "whole training part"),
+        (exercises.check_noise_experiment, lambda s, m, r, e: noise_experiment(s, m, r, e, kind="missing"),
+         "that is missing data"),
+        (exercises.check_noise_experiment, lambda s, m, r, e: noise_experiment(s, m, r, e).to_numpy(),
+         "one row per noise rate"),
+        (exercises.check_scores_without, lambda x, b, d: x @ b - b[:, d].sum(axis=1), "deleted columns"),
+        (exercises.check_scores_without, lambda x, b, d: x @ b + b[d].sum(axis=0), "added, not subtracted"),
+        (exercises.check_scores_without, lambda x, b, d: x @ b, "nothing was deleted"),
+        (exercises.check_scores_without, lambda x, b, d: x @ b - b[d[0]], "only the first"),
+        (exercises.check_scores_without, lambda x, b, d: x @ b - b[d], "sum the deleted rows"),
+        (exercises.check_mirror_augment, lambda p, t: (np.r_[p, np.flip(p, 1)], np.r_[t, t]), "upside down"),
+        (exercises.check_mirror_augment, lambda p, t: (np.r_[p, np.flip(p, 3)], np.r_[t, t]), "colours"),
+        (exercises.check_mirror_augment, lambda p, t: (np.flip(p, 2), t), "shapes"),
+        (exercises.check_mirror_augment, lambda p, t: (np.r_[np.flip(p, 2), p], np.r_[t, t]), "first half"),
+        (exercises.check_mirror_augment, lambda p, t: (np.r_[p, np.flip(p, 2)], np.r_[t, t[::-1]]), "same order"),
         (exercises.check_swap_choices, mutating_swap, "changed its input"),
         (exercises.check_swap_choices, lambda r, f, s: r.iloc[: round((1 - f) * len(r))].copy(), "rows are gone"),
         (exercises.check_swap_choices, lambda r, f, s: r.assign(rating=r["rating"].sample(frac=1, random_state=s)
@@ -348,12 +395,16 @@ def test_right_answers_pass_and_stubs_or_crashes_get_the_hint():
         exercises.check_gradients: backward,
         exercises.check_deeper_run: deeper_run_by_hand,
         exercises.check_blend: blend,
+        exercises.check_drop_ratings: drop,
         exercises.check_swap_choices: swap,
         exercises.check_user_top_k: user_top_k,
         exercises.check_compare_l2: compare_l2,
         exercises.check_grade: lambda q, s: s == key(q),
         exercises.check_partial_credit: credit,
         exercises.check_question: my_question,
+        exercises.check_mirror_augment: lambda p, t: (np.r_[p, np.flip(p, 2)], np.r_[t, t]),
+        exercises.check_scores_without: lambda x, b, d: x @ b - b[d].sum(axis=0),
+        exercises.check_noise_experiment: noise_experiment,
     }
     for check, fn in right.items():
         assert check(fn).correct, check.__name__
