@@ -376,7 +376,7 @@ QUESTIONS: tuple[Question, ...] = (
         "box: test a guess about what a representation holds, with controls. The coordinates of a learned code "
         "rarely match named concepts, and a low training loss can come from memorising.",
         "02_autoencoder.ipynb",
-        "## 6. What the codes mean",
+        "## 7. What the codes mean",
     ),
     _q(
         "The article expects simpler models as a trend, since deep ones are hard to tune and overfit. What did "
