@@ -4,7 +4,8 @@
 nbgrader reads. The learner's version is the same notebook, executed on the default dataset, with every solution
 replaced by a stub (`recsys_lab.course.student`) and the stubbed cells' outputs dropped. Every other output is kept,
 so a reader who has run nothing sees every table and figure; each plotly figure also gets a PNG rendered by Chromium,
-because GitHub shows images but not plotly's interactive figures (JupyterLab, Colab and nbviewer show those).
+because GitHub shows images but not plotly's interactive figures (JupyterLab, Colab and nbviewer show those). A
+figure whose data is large (a histogram of every prediction) keeps only its image, to keep the notebooks small.
 
     python scripts/learner.py build                  # execute every chapter (ml-100k), write course/
     python scripts/learner.py build notebooks/02_autoencoder.ipynb
@@ -24,6 +25,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -37,6 +39,7 @@ SOURCE = ROOT / "notebooks"
 COURSE = ROOT / "course"
 PLOTLY = "application/vnd.plotly.v1+json"
 WIDGET = "application/vnd.jupyter.widget-view+json"
+MAX_FIGURE_BYTES = 300_000  # a figure kept interactive in course/ holds at most this much JSON
 SHOWN = re.compile(r"\.show\(\)")  # a cell that draws a plotly figure
 
 
@@ -49,9 +52,14 @@ def execute(path: Path, timeout: int = 900) -> nbformat.NotebookNode:
     import nbclient
 
     nb = nbformat.read(path, as_version=4)
-    nbclient.NotebookClient(
+    client = nbclient.NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-    ).execute()
+    )
+    start = time.perf_counter()
+    client.on_cell_executed = lambda cell, cell_index, **_: print(  # progress: a hung cell is named by the log
+        f"  {path.name} cell {cell_index} done at {time.perf_counter() - start:.0f} s", flush=True
+    )
+    client.execute()
     return nb
 
 
@@ -122,6 +130,8 @@ def learner_version(executed: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.outputs = kept
     for output, png in zip(figures, render_pngs([o["data"][PLOTLY] for o in figures]), strict=True):
         output["data"]["image/png"] = base64.b64encode(png).decode()
+        if len(json.dumps(output["data"][PLOTLY])) > MAX_FIGURE_BYTES:  # e.g. a histogram holding every value
+            del output["data"][PLOTLY]  # the image stays; running the cell brings the interactive figure back
     return nb
 
 
