@@ -56,8 +56,10 @@ def execute(path: Path, timeout: int = 900) -> nbformat.NotebookNode:
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )
     start = time.perf_counter()
-    client.on_cell_executed = lambda cell, cell_index, **_: print(  # progress: a hung cell is named by the log
-        f"  {path.name} cell {cell_index} done at {time.perf_counter() - start:.0f} s", flush=True
+    client.on_cell_executed = lambda cell, cell_index, **_: (
+        print(  # progress: a hung cell is named by the log
+            f"  {path.name} cell {cell_index} done at {time.perf_counter() - start:.0f} s", flush=True
+        )
     )
     client.execute()
     return nb
@@ -139,7 +141,7 @@ def build(paths=None) -> int:
     COURSE.mkdir(exist_ok=True)
     for path in chapters(paths):
         nb = learner_version(execute(path))
-        nbformat.write(nb, COURSE / path.name)
+        (COURSE / path.name).write_text(nbformat.writes(nb), encoding="utf-8")  # as clean_notebooks.py writes
         size = (COURSE / path.name).stat().st_size / 1e6
         print(f"written: course/{path.name} ({size:.1f} MB)")
     return 0

@@ -236,15 +236,18 @@ def prepare(folder: Path, datasets: tuple[str, ...], mirror: Path | None) -> int
             print(f"\ncopied from the mirror {mirror}: {', '.join(copied) or 'nothing (already there)'}")
         times["data"] = run_step(fetch, scratch, cwd=ROOT)
         times["verify"] = run_step(verify, scratch, cwd=ROOT)
-    notebooks = folder / "notebooks"
-    notebooks.mkdir(exist_ok=True)
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        shutil.copy2(path, notebooks / path.name)
+    for kind in (
+        "notebooks",
+        "course",
+    ):  # the instructor's chapters (with solutions) and the learner's (course/)
+        (folder / kind).mkdir(exist_ok=True)
+        for path in sorted((ROOT / kind).glob("[0-9][0-9]_*.ipynb")):
+            shutil.copy2(path, folder / kind / path.name)
     wheels = list((folder / "wheelhouse").glob("*.whl"))
     print(
         f"\nprepared {folder}: wheelhouse {len(wheels)} wheels, {folder_size(folder / 'wheelhouse'):.0f} MB "
         f"({times['wheelhouse']:.0f} s); data {folder_size(folder / 'data'):.0f} MB ({', '.join(datasets)}); "
-        f"notebooks copied.\nNext: python scripts/offline_lab.py check {folder}   (or on a lab machine, "
+        f"notebooks (notebooks/, with solutions) and learner versions (course/) copied.\nNext: python scripts/offline_lab.py check {folder}   (or on a lab machine, "
         "see docs/instructor-guide.md)"
     )
     return 0
